@@ -1,0 +1,58 @@
+/** Label set of a metric sample, e.g. `{ source: 'gps', reason: 'checksum' }`. */
+export type Labels = Record<string, string>;
+
+interface Series {
+  name: string;
+  labels: Labels;
+  value: number;
+}
+
+/**
+ * In-process counters and gauges, named `tributary_<area>_<name>_<unit>`.
+ * Exposed as Prometheus text and in agent status heartbeats.
+ */
+export class Metrics {
+  private readonly series = new Map<string, Series>();
+
+  /** Adds `amount` to a counter. */
+  inc(name: string, labels: Labels = {}, amount = 1): void {
+    this.entry(name, labels).value += amount;
+  }
+
+  /** Sets a gauge. */
+  set(name: string, labels: Labels, value: number): void {
+    this.entry(name, labels).value = value;
+  }
+
+  /** Current value of one series (0 when never touched). */
+  get(name: string, labels: Labels = {}): number {
+    return this.series.get(seriesKey(name, labels))?.value ?? 0;
+  }
+
+  /** Sum of every series of a metric, whatever its labels. */
+  total(name: string): number {
+    let sum = 0;
+    for (const s of this.series.values()) if (s.name === name) sum += s.value;
+    return sum;
+  }
+
+  /** All series, for status reports and the /metrics endpoint. */
+  snapshot(): Series[] {
+    return [...this.series.values()].map((s) => ({ name: s.name, labels: { ...s.labels }, value: s.value }));
+  }
+
+  private entry(name: string, labels: Labels): Series {
+    const k = seriesKey(name, labels);
+    let s = this.series.get(k);
+    if (!s) {
+      s = { name, labels: { ...labels }, value: 0 };
+      this.series.set(k, s);
+    }
+    return s;
+  }
+}
+
+function seriesKey(name: string, labels: Labels): string {
+  const keys = Object.keys(labels).sort();
+  return keys.length === 0 ? name : `${name}{${keys.map((k) => `${k}=${labels[k]}`).join(',')}}`;
+}

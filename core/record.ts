@@ -1,0 +1,21 @@
+/** A JSON value as parsed from a payload. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [field: string]: JsonValue };
+
+/**
+ * One data record on its way from a sensor to the hub.
+ * `key` is the device/sensor id: it drives partitioning, so per-key order holds end to end.
+ */
+export interface DataRecord {
+  /** Device or sensor id; records with the same key keep their order. */
+  key: string;
+  /** Event time in milliseconds since the epoch. */
+  ts: number;
+  /** The parsed payload. */
+  value: JsonValue;
+  /** String metadata (source, topic, port, ...), like Kafka headers. */
+  attrs: Record<string, string>;
+}
+
+/** Attributes set on a record that could not be processed (a dead letter). */
+export const DEAD_LETTER_ATTR = 'dead_letter';
+export const DEAD_LETTER_FROM_ATTR = 'dead_letter_from';
