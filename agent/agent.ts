@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { SqliteLogStore } from '../core/log/sqlite-store.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { Metrics } from '../core/metrics.js';
+import { cachedPartitioner } from '../core/partitioner.js';
+import { errorMessage } from '../core/errors.js';
+import type { ProcessorSpec, Source, SourceHealth, SourceSpec } from './component.js';
+import type { FlowConfig } from './flow/types.js';
+import { AgentBuffer, type PartitionStatus } from './log/buffer.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { sourceSpecs as defaultSourceSpecs } from './sources/registry.js';
+import { processorSpecs as defaultProcessorSpecs } from './processors/registry.js';
+
+export interface AgentOptions {
+  logger?: Logger;
+  metrics?: Metrics;
+  sourceSpecs?: Record<string, SourceSpec<never>>;
+  processorSpecs?: Record<string, ProcessorSpec<never>>;
+}
+
+/** A snapshot of the agent's state, for logs, status heartbeats and the dashboard. */
+export interface AgentStatus {
+  agentId: string;
+  logId: string;
+  sources: Record<string, SourceHealth>;
+  partitions: PartitionStatus[];
+  dropped: { partition: number; reason: string; records: number }[];
+}
+
+/** The file holding an agent's durable log inside its data dir. */
+export function logPath(dataDir: string): string {
+  return join(dataDir, 'log.db');
+}
+
+/** A running edge agent: sources -> processors -> durable buffer (-> forwarder, next). */
+export class Agent {
+  readonly metrics: Metrics;
+  private readonly sources = new Map<string, Source>();
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly flow: FlowConfig,
+    readonly store: SqliteLogStore,
+    readonly buffer: AgentBuffer,
+    private readonly logger: Logger,
+    metrics: Metrics,
+    private readonly unlock: () => void,
+  ) {
+    this.metrics = metrics;
+  }
+
+  /** Opens the log, builds the flow and starts every source. */
+  static async start(flow: FlowConfig, options: AgentOptions = {}): Promise<Agent> {
+    const logger = options.logger ?? createLogger('tributary-agent');
+    const metrics = options.metrics ?? new Metrics();
+    const unlock = lockDataDir(flow.agent.data_dir);
+    let store: SqliteLogStore | undefined;
+    try {
+      store = new SqliteLogStore({ path: logPath(flow.agent.data_dir), partitions: flow.buffer.partitions, logger });
+      const buffer = new AgentBuffer(store, {
+        maxBytes: flow.buffer.max_bytes,
+        maxAgeMs: flow.buffer.max_age_s * 1000,
+        whenFull: (p) => flow.buffer.when_full_by_partition?.[String(p)] ?? flow.buffer.when_full,
+        commitIntervalMs: flow.buffer.commit_interval_ms,
+        batchMaxRecords: flow.buffer.batch_max_records,
+        batchMaxBytes: flow.buffer.batch_max_bytes,
+        ackCursors: [],
+        logger,
+        metrics,
+      });
+      const agent = new Agent(flow, store, buffer, logger, metrics, unlock);
+      await agent.startSources(options.sourceSpecs ?? defaultSourceSpecs, options.processorSpecs ?? defaultProcessorSpecs);
+      logger.info({ agent: flow.agent.id, logId: store.logId, dataDir: flow.agent.data_dir, sources: [...agent.sources.keys()] }, 'agent started');
+      return agent;
+    } catch (error) {
+      store?.close();
+      unlock();
+      throw error;
+    }
+  }
+
+  status(): AgentStatus {
+    const sources: Record<string, SourceHealth> = {};
+    for (const [id, source] of this.sources) sources[id] = source.health();
+    return { agentId: this.flow.agent.id, logId: this.store.logId, sources, partitions: this.buffer.status(), dropped: this.store.dropped() };
+  }
+
+  /** Stops sources, makes everything buffered durable, closes the log. Safe to call twice. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.logger.info('agent stopping: stopping sources');
+    const results = await Promise.allSettled([...this.sources.values()].map((s) => s.stop()));
+    for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'a source failed to stop cleanly');
+    await this.buffer.flush();
+    await this.buffer.close();
+    this.store.close();
+    this.unlock();
+    this.logger.info('agent stopped');
+  }
+
+  private async startSources(sourceSpecs: Record<string, SourceSpec<never>>, processorSpecs: Record<string, ProcessorSpec<never>>): Promise<void> {
+    const partitionOf = cachedPartitioner(this.flow.buffer.partitions);
+    const pipeline = new Pipeline({
+      flow: this.flow,
+      processorSpecs,
+      sink: (record) => this.buffer.append(partitionOf(record.key), record),
+      logger: this.logger,
+      metrics: this.metrics,
+    });
+    for (const [id, entry] of Object.entries(this.flow.sources)) {
+      const spec = sourceSpecs[entry.type];
+      if (!spec) throw new Error(`unknown source type ${entry.type} (the flow loader should have refused it)`);
+      const source = spec.create(entry as never, {
+        id,
+        logger: this.logger.child({ source: id }),
+        metrics: this.metrics,
+        emit: (records) => pipeline.emit(id, records),
+        deadLetter: (raw, reason, attrs) => pipeline.deadLetter(id, raw, reason, attrs),
+      });
+      this.sources.set(id, source);
+    }
+    for (const [id, source] of this.sources) {
+      try {
+        await source.start();
+      } catch (error) {
+        // A source that cannot start now (device absent, broker down) retries on its own; the agent runs on.
+        this.logger.error({ source: id, err: error }, `source failed to start: ${errorMessage(error)}`);
+      }
+    }
+  }
+}
