@@ -1,0 +1,74 @@
+/** A QoS 1 message waiting for its record to become durable before it is acknowledged. */
+export interface AckTicket {
+  readonly messageId: number;
+  /** Marks the message durable; its PUBACK goes out once every earlier message of the connection is durable too. */
+  durable(): void;
+}
+
+interface Entry extends AckTicket {
+  done: boolean;
+}
+
+/**
+ * The unacknowledged QoS 1 messages of one broker connection, released in arrival order
+ * (MQTT 3.1.1 §4.6: PUBACKs go out in the order the PUBLISH packets came in), each only once
+ * durable. Packet ids belong to the connection's session: when the connection closes, whatever is
+ * still here is abandoned, never sent on a later connection, and the broker redelivers it.
+ */
+export class ConnectionAcks {
+  private readonly entries: Entry[] = [];
+  private head = 0;
+  private closed = false;
+
+  constructor(
+    /** Writes the PUBACK; called only while this connection is open. */
+    private readonly sendPuback: (messageId: number) => void,
+    /** Called with the number of messages acknowledged in one release. */
+    private readonly onAcked: (count: number) => void,
+  ) {}
+
+  /** Registers a message as it arrives. */
+  add(messageId: number): AckTicket {
+    const entry: Entry = {
+      messageId,
+      done: false,
+      durable: () => {
+        entry.done = true;
+        this.release();
+      },
+    };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  /** Messages not yet acknowledged. */
+  get pending(): number {
+    return this.closed ? 0 : this.entries.length - this.head;
+  }
+
+  /** The connection is gone: returns how many messages stay unacknowledged (the broker will redeliver them). */
+  close(): number {
+    if (this.closed) return 0;
+    const abandoned = this.pending;
+    this.closed = true;
+    this.entries.length = 0;
+    this.head = 0;
+    return abandoned;
+  }
+
+  private release(): void {
+    if (this.closed) return;
+    let acked = 0;
+    while (this.head < this.entries.length && this.entries[this.head]!.done) {
+      this.sendPuback(this.entries[this.head]!.messageId);
+      this.head++;
+      acked++;
+    }
+    // Compact now and then rather than shifting on every release.
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    if (acked > 0) this.onAcked(acked);
+  }
+}
