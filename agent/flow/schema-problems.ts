@@ -43,7 +43,8 @@ function typeOf(value: unknown): string {
 }
 
 function preview(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON has no Infinity/NaN (YAML's .inf/.nan): JSON.stringify would say null
+  const text = typeof value === 'number' && !Number.isFinite(value) ? String(value) : (JSON.stringify(value) ?? String(value));
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -86,13 +87,14 @@ function describeAlternative(schema: JsonSchema): string {
   return joinOr(types.map((type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`)));
 }
 
-function componentTypeFromSchemaPath(schemaPath: string): { kind: string; type: string } | undefined {
-  const match = /^#\/\$defs\/(source|processor)\.([^/]+)/.exec(schemaPath);
-  return match === null ? undefined : { kind: match[1] ?? '', type: (match[2] ?? '').replace(/~1/g, '/').replace(/~0/g, '~') };
-}
-
-function isComponentLevel(path: FlowPath): boolean {
-  return path.length === 2 && (path[0] === 'sources' || path[0] === 'processors');
+/** The kind and registered type of the source or processor a path is directly inside (`sources.gps.baud`). */
+function componentAt(path: FlowPath, context: Context): { kind: string; type: string } | undefined {
+  if (path.length !== 2 || (path[0] !== 'sources' && path[0] !== 'processors')) return undefined;
+  const entries = (context.data as Record<string, unknown> | null | undefined)?.[path[0]];
+  const type = (entries as Record<string, { type?: unknown } | undefined> | undefined)?.[String(path[1])]?.type;
+  const known = path[0] === 'sources' ? context.sourceTypes : context.processorTypes;
+  if (typeof type !== 'string' || !known.includes(type)) return undefined;
+  return { kind: path[0] === 'sources' ? 'source' : 'processor', type };
 }
 
 function propertyNames(schema: unknown): string[] {
@@ -118,6 +120,11 @@ function alternativesMessage(error: ErrorObject): string {
   const parent = error.parentSchema as JsonSchema | undefined;
   if (parent !== undefined && BYTE_SIZE_KEYWORD in parent) {
     return `expected a number of bytes or a size such as "256MiB", got ${describeValue(error.data)}`;
+  }
+  const passing = error.params.passingSchemas as unknown;
+  if (Array.isArray(passing)) {
+    // not the author's fault: the spec's alternatives overlap
+    return `matches more than one of: ${joinOr(passing.map((index: number) => describeAlternative(alternatives[index] ?? {})))} (the spec's alternatives overlap: please report it)`;
   }
   let message = `expected ${joinOr(alternatives.map(describeAlternative))}, got ${describeValue(error.data)}`;
   if (error.data !== null && typeof error.data === 'object' && !Array.isArray(error.data)) {
@@ -177,13 +184,13 @@ export function schemaProblems(errors: ErrorObject[], context: Context): PathPro
 
 function describeError(error: ErrorObject, context: Context): PathProblem | undefined {
   const path = pointerToPath(error.instancePath, context.data);
-  const component = componentTypeFromSchemaPath(error.schemaPath);
+  const component = componentAt(path, context);
   const value = error.data;
 
   // an unknown `type:` in sources/processors: the map entry's enum (or `not` when none is registered)
-  const typeMatch = /^#\/properties\/(sources|processors)\/additionalProperties\/properties\/type\//.exec(error.schemaPath);
-  if (typeMatch !== null && (error.keyword === 'enum' || error.keyword === 'not')) {
-    const kind = typeMatch[1] === 'sources' ? 'source' : 'processor';
+  const isTypeOfEntry = path.length === 3 && (path[0] === 'sources' || path[0] === 'processors') && path[2] === 'type';
+  if (isTypeOfEntry && (error.keyword === 'enum' || error.keyword === 'not')) {
+    const kind = path[0] === 'sources' ? 'source' : 'processor';
     return { path, at: 'value', message: unknownTypeMessage(kind, value, kind === 'source' ? context.sourceTypes : context.processorTypes) };
   }
 
@@ -197,7 +204,7 @@ function describeError(error: ErrorObject, context: Context): PathProblem | unde
     case 'additionalProperties': {
       const key = String(error.params.additionalProperty);
       const known = propertyNames(error.parentSchema);
-      const what = component !== undefined && isComponentLevel(path) ? `unknown option "${key}" for a ${component.kind} of type ${component.type}` : `unknown key "${key}"`;
+      const what = component !== undefined ? `unknown option "${key}" for a ${component.kind} of type ${component.type}` : `unknown key "${key}"`;
       const suggestion = didYouMean(key, known);
       const message = suggestion !== undefined
         ? `${what} (did you mean "${suggestion}"?)`
@@ -206,10 +213,12 @@ function describeError(error: ErrorObject, context: Context): PathProblem | unde
     }
     case 'required': {
       const key = String(error.params.missingProperty);
-      const what = component !== undefined && isComponentLevel(path) ? `missing required option "${key}" for a ${component.kind} of type ${component.type}` : `missing required key "${key}"`;
+      const what = component !== undefined ? `missing required option "${key}" for a ${component.kind} of type ${component.type}` : `missing required key "${key}"`;
       return { path: [...path, key], at: 'key', message: what };
     }
     case 'type': {
+      // ajv's number types refuse YAML's .inf and .nan
+      if (typeof value === 'number' && !Number.isFinite(value)) return { path, at: 'value', message: `expected a finite number, got ${String(value)}` };
       const expected = String(error.params.type).split(',').join(' or ');
       const quoteHint = expected.includes('string') && (typeof value === 'number' || typeof value === 'boolean') ? ` (quote it to make it a string: "${String(value)}")` : '';
       return { path, at: 'value', message: `expected ${expected}, got ${describeValue(value)}${quoteHint}` };

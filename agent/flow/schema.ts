@@ -65,7 +65,7 @@ function bufferSchema(): JsonSchema {
     properties: {
       inputs: { ...inputsSchema, description: 'What gets stored: ids of sources or processors (or `route_id.output_name`). Every source and processor must lead here.' },
       partitions: {
-        description: 'Number of partitions. More partitions let more batches be forwarded in parallel; order holds within a key. Changing it on an existing data dir is refused.',
+        description: 'Number of partitions. More partitions let more batches be forwarded in parallel; order holds within a key. Pick it once: a changed count maps keys to other partitions, and a log never shrinks (a lower count keeps the existing partitions, so nothing buffered is lost).',
         type: 'integer',
         minimum: 1,
         maximum: MAX_PARTITIONS,
@@ -80,6 +80,7 @@ function bufferSchema(): JsonSchema {
         description: 'Acknowledged batches older than this many seconds are deleted.',
         type: 'number',
         exclusiveMinimum: 0,
+        maximum: 10 * 365 * 24 * 3600,
         default: 7 * 24 * 3600,
       },
       when_full: {

@@ -2,7 +2,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { DEAD_LETTER_ATTR, DEAD_LETTER_FROM_ATTR, type DataRecord, type JsonValue } from '../../core/record.js';
-import type { Processor, ProcessorSpec } from '../component.js';
+import type { Emit, Processor, ProcessorSpec } from '../component.js';
 import type { FlowConfig } from '../flow/types.js';
 
 type Deliver = (record: DataRecord) => void;
@@ -37,7 +37,12 @@ export class Pipeline {
       if (!spec) throw new Error(`unknown processor type ${entry.type} (the flow loader should have refused it)`);
       const processor = spec.create(entry as never, { id, logger: options.logger.child({ processor: id }), metrics: options.metrics });
       this.processors.set(id, processor);
-      const deliver: Deliver = (record) => this.runProcessor(id, processor, record);
+      // Built once per processor: delivering a record allocates nothing here.
+      const emit: Emit = (out, output) => {
+        const targets = this.downstream.get(output === undefined ? id : `${id}.${output}`);
+        if (targets) for (const d of targets) d(out);
+      };
+      const deliver: Deliver = (record) => this.runProcessor(id, processor, emit, record);
       for (const input of entry.inputs) this.connect(input, deliver);
     }
   }
@@ -79,12 +84,9 @@ export class Pipeline {
     if (this.pending) this.pending.push(promise);
   }
 
-  private runProcessor(id: string, processor: Processor, record: DataRecord): void {
+  private runProcessor(id: string, processor: Processor, emit: Emit, record: DataRecord): void {
     try {
-      processor.process(record, (out, output) => {
-        const targets = this.downstream.get(output === undefined ? id : `${id}.${output}`);
-        if (targets) for (const deliver of targets) deliver(out);
-      });
+      processor.process(record, emit);
     } catch (error) {
       this.options.logger.debug({ processor: id, err: error }, 'record failed a processor; stored as a dead letter');
       const promise = this.deadLetter(id, record.value, errorMessage(error), record.attrs, record.key);

@@ -1,5 +1,5 @@
 import type { ConfigProblem } from '../component.js';
-import { checkExpression } from '../expr/compile.js';
+import { checkExpression } from '../expr/index.js';
 import { fieldPathProblem } from './paths.js';
 
 /** A problem at `path` when `source` does not compile as an expression. */

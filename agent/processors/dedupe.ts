@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonValue } from '../../core/record.js';
 import type { ComponentContext, ConfigProblem, Processor, ProcessorSpec } from '../component.js';
 import { BoundedMap } from './bounded-map.js';
@@ -6,6 +7,9 @@ import type { Clock } from './clock.js';
 import { processorCounters } from './counters.js';
 import { parseFieldPath, readField } from './paths.js';
 import { fieldPathSchema, processorSchema } from './schema.js';
+
+/** Fingerprints up to this length are kept as they are (cheaper than hashing). */
+const MAX_PLAIN_FINGERPRINT = 128;
 
 export interface DedupeConfig {
   type: 'dedupe';
@@ -70,6 +74,8 @@ export function createDedupe(config: DedupeConfig, context: ComponentContext, cl
         for (const path of paths) selected.push(readField(record, path));
         fingerprint = `${record.key}\u0000${JSON.stringify(selected)}`;
       }
+      // Long fingerprints are remembered by digest, so memory per entry stays small whatever the payload.
+      if (fingerprint.length > MAX_PLAIN_FINGERPRINT) fingerprint = createHash('sha256').update(fingerprint).digest('base64');
       const seenAt = passedAt.get(fingerprint);
       // A clock that stepped back (seenAt in the future) lets the record pass: a duplicate is better than a loss.
       if (seenAt !== undefined && now >= seenAt && now - seenAt < window) {

@@ -1,5 +1,5 @@
 import type { ConfigProblem, ProcessorSpec } from '../component.js';
-import { compileExpression, type CompiledExpression } from '../expr/compile.js';
+import { compileExpression, type CompiledExpression } from '../expr/index.js';
 import { expressionProblems, pathProblems } from './checks.js';
 import { processorCounters } from './counters.js';
 import { parseFieldPath, RecordDraft, type FieldPath } from './paths.js';

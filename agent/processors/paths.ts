@@ -106,7 +106,7 @@ export class RecordDraft {
     this.draft = { key: record.key, ts: record.ts, value: record.value === undefined ? null : record.value, attrs: record.attrs };
   }
 
-  /** The edited record; the draft lets go of it. */
+  /** The edited record, a new object; later edits start with `begin`. */
   finish(): DataRecord {
     this.copies.clear();
     return this.draft;

@@ -1,5 +1,5 @@
 import type { ConfigProblem, ProcessorSpec } from '../component.js';
-import { compileCondition } from '../expr/compile.js';
+import { compileCondition } from '../expr/index.js';
 import { expressionProblems } from './checks.js';
 import { processorCounters } from './counters.js';
 import { expressionSchema, processorSchema } from './schema.js';

@@ -1,6 +1,6 @@
 import type { DataRecord } from '../../core/record.js';
 import type { ComponentContext, Processor, ProcessorSpec } from '../component.js';
-import { compileExpression } from '../expr/compile.js';
+import { compileExpression } from '../expr/index.js';
 import { BoundedMap } from './bounded-map.js';
 import { expressionProblems } from './checks.js';
 import type { Clock } from './clock.js';

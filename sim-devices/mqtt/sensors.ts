@@ -48,6 +48,8 @@ export interface MqttSensorCounts {
   garbage: number;
   /** Publishes mqtt.js reported as failed. */
   failed: number;
+  /** Connection errors (broker down, refused); mqtt.js reconnects and resends meanwhile. */
+  connectionErrors: number;
 }
 
 export interface MqttSensorsHandle {
@@ -80,7 +82,7 @@ export async function startMqttSensors(options: MqttSensorsOptions): Promise<Mqt
   const garbageProbability = options.faults?.garbageProbability ?? 0;
   const seed = options.seed ?? randomSeed();
   if (!(ratePerSec > 0)) throw new Error(`ratePerSec must be above 0, got ${ratePerSec}`);
-  const counts: MqttSensorCounts = { published: 0, acknowledged: 0, garbage: 0, failed: 0 };
+  const counts: MqttSensorCounts = { published: 0, acknowledged: 0, garbage: 0, failed: 0, connectionErrors: 0 };
   let stopped = false;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -90,7 +92,8 @@ export async function startMqttSensors(options: MqttSensorsOptions): Promise<Mqt
     const id = `${options.devicePrefix ?? 'gh-'}${String(i + 1).padStart(3, '0')}`;
     const random = seededRandom(seed + i);
     const client = mqtt.connect(options.url, { clientId: `sim-${prefix}-${id}-${process.pid}`, reconnectPeriod: 200, clean: true });
-    client.on('error', () => {}); // connection errors: mqtt.js reconnects; publishes stay queued
+    // Without a listener an 'error' would crash the process; mqtt.js reconnects and keeps QoS 1 publishes queued.
+    client.on('error', () => counts.connectionErrors++);
     devices.push({ id, topic: `${prefix}/${id}/climate`, client, model: new ClimateModel(id, random, options.dayMs), random, startedAt: 0, sent: 0, settled: 0, timer: undefined });
   }
   await Promise.all(devices.map((d) => (d.client.connected ? undefined : new Promise<void>((resolve) => d.client.once('connect', () => resolve())))));

@@ -57,7 +57,7 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   while (!(exists(devicePath) && exists(simPath))) {
     if (failure) break;
     if (Date.now() > deadline) {
-      failure = new TributaryError('ERR_SIM_PTY_TIMEOUT', `socat did not create ${devicePath} and ${simPath} within ${timeoutMs} ms: ${stderr.trim()}`);
+      failure = new TributaryError('ERR_SIM_PTY_FAILED', `socat did not create ${devicePath} and ${simPath} within ${timeoutMs} ms: ${stderr.trim()}`);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 5));

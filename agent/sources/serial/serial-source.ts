@@ -81,10 +81,10 @@ class SerialSource implements Source {
       this.framer = new FixedLengthFramer(framing.fixed_length);
       this.stripCarriageReturn = false;
     } else {
-      const delimiter = framing.delimiter ?? DEFAULT_DELIMITER;
-      this.framer = new DelimiterFramer(delimiterBytes(delimiter, config.encoding), framing.max_frame_bytes);
+      const delimiter = delimiterBytes(framing.delimiter ?? DEFAULT_DELIMITER, config.encoding);
+      this.framer = new DelimiterFramer(delimiter, framing.max_frame_bytes);
       // Devices that end lines with CRLF work with the default `\n`.
-      this.stripCarriageReturn = delimiterBytes(delimiter, config.encoding).equals(Buffer.from('\n'));
+      this.stripCarriageReturn = delimiter.equals(Buffer.from('\n'));
     }
     this.parser = createParser(config.parser);
     this.backoff = new ReopenBackoff(config.reopen_delay_ms, config.reopen_max_delay_ms);
@@ -99,6 +99,7 @@ class SerialSource implements Source {
     this.running = true;
     this.state = 'starting';
     this.detail = undefined;
+    this.backoff.reset();
     return new Promise((resolve) => this.open(resolve));
   }
 

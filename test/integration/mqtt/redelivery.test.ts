@@ -72,17 +72,17 @@ describe.each(brokers)('redelivery with a persistent session ($name)', ({ start 
     expect(seqs(restarted, 'gh-1')).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
-  it('does not redeliver messages it acknowledged', async () => {
+  it('does not redeliver messages it acknowledged before a restart', async () => {
     const clientId = `no-redeliver-${process.pid}-${Date.now()}`;
-    proxy = await startTcpProxy(broker.port);
     const durable = recordingContext('greenhouse');
-    const first = await startSource(proxy.url, clientId, durable);
+    const first = await startSource(broker.url, clientId, durable);
     await publishReadings('gh-2', 10);
     await durable.until(() => durable.records.length === 10, 'ten records');
-    // The acks leave as the emits resolve; wait until none is pending before cutting.
-    await durable.until(() => durable.metrics.get(mqttSourceMetrics.acksPending, { source: 'greenhouse' }) === 0, 'no pending acks');
-    proxy.cut();
+    // A clean stop: its DISCONNECT follows the PUBACKs on the same connection, so the broker has
+    // processed them. (Cutting the connection instead could lose PUBACKs still in transit, which
+    // the broker would rightly redeliver.)
     await first.stop();
+    expect(durable.metrics.get(mqttSourceMetrics.acksPending, { source: 'greenhouse' })).toBe(0);
 
     const restarted = recordingContext('greenhouse');
     await startSource(broker.url, clientId, restarted);

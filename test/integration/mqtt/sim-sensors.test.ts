@@ -40,7 +40,7 @@ describe('simulated MQTT sensors', () => {
     const sensors = await start({ url: broker.url, count: 3, ratePerSec: 100, messagesPerDevice: 20, seed: 11, onAcknowledged: (m) => acknowledged.push(m) });
     await sensors.done();
     expect(sensors.devices).toEqual(['gh-001', 'gh-002', 'gh-003']);
-    expect(sensors.counts()).toEqual({ published: 60, acknowledged: 60, garbage: 0, failed: 0 });
+    expect(sensors.counts()).toEqual({ published: 60, acknowledged: 60, garbage: 0, failed: 0, connectionErrors: 0 });
     expect(acknowledged).toHaveLength(60);
     await waitFor(() => received.length === 60, '60 messages at the subscriber');
 

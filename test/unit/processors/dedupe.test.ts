@@ -73,3 +73,13 @@ describe('dedupe', () => {
     expect(dedupeSpec.check!(config({ fields: ['value.ok', 'value.'] })).map((p) => p.path)).toEqual([['fields', 1]]);
   });
 });
+
+describe('dedupe with large values', () => {
+  it('tells large values apart (remembered by digest)', () => {
+    const dedupe = createDedupe(config({}), testContext(), () => 0);
+    const big = (n: number): JsonValue => ({ blob: 'x'.repeat(500), n });
+    expect(runOne(dedupe, rec(big(1)))).toHaveLength(1);
+    expect(runOne(dedupe, rec(big(1)))).toHaveLength(0);
+    expect(runOne(dedupe, rec(big(2)))).toHaveLength(1);
+  });
+});

@@ -1,4 +1,3 @@
-import type { MockPortBinding } from '@serialport/binding-mock';
 import { SerialPortMock } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Source } from '../../../agent/component.js';
@@ -9,6 +8,8 @@ import type { DataRecord } from '../../../core/record.js';
 import { collectingContext, waitFor, type CollectingContext } from './serial-test-context.js';
 
 const PATH = '/dev/ttyMOCK0';
+
+type MockPortBinding = Awaited<ReturnType<typeof SerialPortMock.binding.open>>;
 
 /** The mock binding (the one serialport's own SerialPortMock uses), with hooks to fail opens and reach open ports. */
 function instrumentedBinding() {
