@@ -1,5 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** p50/p95/p99 of a list of samples (any unit). */
@@ -27,4 +28,37 @@ export function formatTable(header: string[], rows: (string | number)[][]): stri
 export function tempDir(prefix: string): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Memory and CPU of a live process from /proc (Linux): current and peak RSS, user+system CPU. */
+export interface ProcessSample {
+  rssKiB: number;
+  /** Peak RSS so far (VmHWM). */
+  peakRssKiB: number;
+  cpuMs: number;
+}
+
+const clockTicksPerSecond = (() => {
+  const out = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim();
+  return Number(out) > 0 ? Number(out) : 100;
+})();
+
+/** Reads /proc/<pid>/status and /proc/<pid>/stat; undefined once the process is gone. */
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are 14th and 15th overall.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(rest[11]) + Number(rest[12]);
+    return { rssKiB: kib('VmRSS'), peakRssKiB: kib('VmHWM'), cpuMs: (ticks * 1000) / clockTicksPerSecond };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Load average and core count, for the "how noisy was the machine" line every benchmark prints. */
+export function machineLine(): string {
+  return `machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at start, node ${process.version}`;
 }

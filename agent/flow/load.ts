@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { ConfigProblem } from '../component.js';
+import { substituteEnvVars } from './env-vars.js';
 import { graphProblems } from './graph.js';
 import { FlowValidationError, formatPath, type FlowProblem } from './problems.js';
 import { defaultRegistries, type FlowRegistries } from './registries.js';
@@ -30,7 +31,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Validates flow YAML: syntax, schema, each component's own checks and the graph; returns the frozen config with defaults applied. */
 export function loadFlowText(text: string, file: string, registries: FlowRegistries = defaultRegistries): FlowConfig {
-  const parsed = parseYaml(text);
+  const substituted = substituteEnvVars(text, file);
+  if (substituted.problems.length > 0) throw new FlowValidationError(substituted.problems);
+  const parsed = parseYaml(substituted.text);
   const problems: FlowProblem[] = parsed.problems.map((problem) => ({
     file,
     line: problem.line,

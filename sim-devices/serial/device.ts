@@ -80,6 +80,7 @@ export class SerialDevice {
   private handle: FileHandle | undefined;
   private running = false;
   private plugged = true;
+  private closed = false;
   private pump: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private scheduleStart = 0;
@@ -154,9 +155,10 @@ export class SerialDevice {
     if (!this.plugged) return;
     this.plugged = false;
     this.stats.unplugs++;
+    // socat first: a write waiting for room in the pty fails then instead of holding the pump.
+    await this.pty.close();
     await this.stopPump();
     await this.closeHandle();
-    await this.pty.close();
   }
 
   /** Plugs it back in: a new pty pair at the same paths; a running device powers up again. */
@@ -169,10 +171,11 @@ export class SerialDevice {
 
   /** Stops writing, kills socat and removes the links (and the directory when this device made it). */
   async close(): Promise<void> {
+    this.closed = true;
     this.running = false;
+    await this.pty.close();
     await this.stopPump();
     await this.closeHandle();
-    await this.pty.close();
     if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
     this.finish();
   }
@@ -261,14 +264,26 @@ export class SerialDevice {
   private async writeChunk(chunk: Buffer): Promise<void> {
     if (chunk.length === 0) return;
     if (!this.handle) return;
+    const handle = this.handle;
+    let offset = 0;
     try {
-      let offset = 0;
-      while (offset < chunk.length) offset += (await this.handle.write(chunk, offset)).bytesWritten;
-      this.stats.bytes += chunk.length;
+      while (offset < chunk.length) {
+        try {
+          offset += (await handle.write(chunk, offset)).bytesWritten;
+        } catch (error) {
+          // Non-blocking end: a full pty (the reader is slow or paused) says EAGAIN; wait for room.
+          if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || !this.plugged || this.closed) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
     } catch (error) {
-      // The pty went away under us (socat killed from outside): count it, keep the simulation alive.
-      this.stats.writeErrors++;
-      this.lastWriteError = errorMessage(error);
+      // Failing writes during our own unplug or close are the point of it; anything else is counted.
+      if (this.plugged && !this.closed) {
+        this.stats.writeErrors++;
+        this.lastWriteError = errorMessage(error);
+      }
+    } finally {
+      this.stats.bytes += offset;
     }
   }
 
@@ -280,7 +295,9 @@ export class SerialDevice {
   }
 
   private openSimEnd(): Promise<FileHandle> {
-    return open(this.pty.simPath, constants.O_WRONLY | constants.O_NOCTTY);
+    // Non-blocking: a blocking write to a full pty would hold a libuv thread, and four of them
+    // would starve the agent's own port reads when both run in one process (tests).
+    return open(this.pty.simPath, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
   }
 
   private async closeHandle(): Promise<void> {

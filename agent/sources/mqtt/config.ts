@@ -115,9 +115,9 @@ export const mqttSourceSchema: JsonSchema = {
     key_from_topic_level: {
       type: 'integer',
       minimum: 0,
-      description: 'Takes the record key from this topic level (0-based): with greenhouse/+/climate, level 1 is the device id. Default: the key the parser found, else the topic.',
+      description: 'Takes the record key from this topic level (0-based): with greenhouse/+/climate, level 1 is the device id. A parser key_field found in the payload takes precedence. With neither this nor key, the key is the whole topic.',
     },
-    key: { type: 'string', minLength: 1, description: 'A fixed record key for every message of this source.' },
+    key: { type: 'string', minLength: 1, description: 'A fixed record key for the messages of this source (a parser key_field found in the payload takes precedence).' },
   },
   required: ['type', 'url', 'topics'],
   additionalProperties: false,

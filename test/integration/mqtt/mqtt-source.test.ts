@@ -177,6 +177,18 @@ describe('mqtt source against aedes', () => {
     }
   });
 
+  it('stops promptly while it cannot reach the broker', async () => {
+    const context = recordingContext('greenhouse');
+    const source = new MqttSource(mqttConfig(`mqtt://127.0.0.1:${await freePort()}`, { reconnect_min_ms: 10, reconnect_max_ms: 20 }), context);
+    await source.start();
+    await waitFor(() => context.metrics.get(mqttSourceMetrics.reconnects, { source: 'greenhouse' }) >= 2, 'a few reconnect attempts');
+    await source.stop();
+    expect(source.health().state).toBe('stopped');
+    const attempts = context.metrics.get(mqttSourceMetrics.reconnects, { source: 'greenhouse' });
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(context.metrics.get(mqttSourceMetrics.reconnects, { source: 'greenhouse' })).toBe(attempts);
+  });
+
   it('reconnects after the broker restarts on the same port', async () => {
     const context = recordingContext('greenhouse');
     const { source } = await startSource(context);
