@@ -5,6 +5,7 @@
  * same records, in the same run.
  *
  *   npm run build && node dist/bench/mqtt-source.js [--records 200000] [--window 1000] [--broker-inflight 1000] [--stall-timeout-s 30]
+ *     [--only live-qos1|live-qos0|backlog-qos1] [--agent-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Each row gets a fresh mosquitto, a publisher process (mqtt.js, 100-byte JSON payloads carrying
  * Date.now(), a window of publishes in flight) and a consumer process:
@@ -32,9 +33,13 @@ const { values } = parseArgs({
     window: { type: 'string', default: '1000' },
     'broker-inflight': { type: 'string', default: '1000' },
     'stall-timeout-s': { type: 'string', default: '30' },
+    /** Run one scenario only: live-qos1, live-qos0 or backlog-qos1. */
     only: { type: 'string' },
+    /** For investigations, e.g. --agent-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated). */
+    'agent-node-flags': { type: 'string', default: '' },
   },
 });
+const agentNodeFlags = values['agent-node-flags'].split(' ').filter((f) => f !== '');
 const records = Number(values.records);
 const window = Number(values.window);
 const brokerInflight = Number(values['broker-inflight']);
@@ -262,7 +267,7 @@ function startPlain(url: string, qos: 0 | 1, subscribeOnly: boolean): RunningCon
 }
 
 function startAgent(flowPath: string, dataDir: string): RunningConsumer {
-  const child = startChild('tributary agent', [cli, 'agent', '--flow', flowPath, '--log-level', 'info']);
+  const child = startChild('tributary agent', [...agentNodeFlags, cli, 'agent', '--flow', flowPath, '--log-level', 'info']);
   let log: ReadOnlyLog | undefined;
   let stored = 0;
   cleanups.push(() => log?.close());
@@ -409,6 +414,7 @@ async function main(): Promise<void> {
   console.log(`mqtt source: ${records} records of ${payloadBytes} bytes over ${devices} topics (bench/dev-NN/data), publisher mqtt.js with ${window} publishes in flight`);
   console.log(`broker: mosquitto, fresh per row, config: listener <free port> 127.0.0.1; allow_anonymous true; persistence false; ${brokerConfig.join('; ')}`);
   console.log('agent flow: mqtt source (clean_session false, key = topic level 1, json parser) -> buffer (4 partitions, commit_interval_ms 0, batch_max_records 500, synchronous=FULL); PUBACK only once durable');
+  if (agentNodeFlags.length > 0) console.log(`agent node flags: ${agentNodeFlags.join(' ')}`);
   console.log(machineLine());
   const rows: RowResult[] = [];
   try {

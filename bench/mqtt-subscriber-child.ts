@@ -7,7 +7,6 @@
  *
  *   node dist/bench/mqtt-subscriber-child.js '{"url":"mqtt://127.0.0.1:1883","records":200000,"qos":1,"clientId":"plain"}'
  */
-import { once } from 'node:events';
 import mqtt from 'mqtt';
 import { percentiles } from './report.js';
 
@@ -67,7 +66,7 @@ async function main(): Promise<void> {
       say(result);
     }
   });
-  await once(client, 'connect');
+  await new Promise<void>((resolve) => client.once('connect', () => resolve()));
   await client.subscribeAsync('bench/+/data', { qos: options.qos });
   if (!options.subscribeOnly) progress = setInterval(() => say({ event: 'progress', received: distinct }), 100);
   say({ event: 'ready' });

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
+import { demoCommand } from './demo.js';
 import { logCommand } from './log.js';
 import { validateCommand } from './validate.js';
+import { simDevicesProgram } from '../sim-devices/cli.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(agentCommand())
     .addCommand(validateCommand())
-    .addCommand(logCommand());
+    .addCommand(logCommand())
+    .addCommand(demoCommand())
+    .addCommand(simDevicesProgram());
 }
 
 await buildProgram().parseAsync(process.argv);

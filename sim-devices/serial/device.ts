@@ -96,6 +96,7 @@ export class SerialDevice {
     private readonly options: SerialDeviceOptions,
     pty: PtyPair,
     ownsDir: boolean,
+    replay: string[] | undefined,
   ) {
     this.pty = pty;
     this.dir = pty.dir;
@@ -106,7 +107,7 @@ export class SerialDevice {
       id: options.id ?? `${options.kind}-sim`,
       random: this.random,
       now: Date.now,
-      replay: options.replay === undefined ? undefined : readCaptureLines(options.replay),
+      replay,
       start: options.start,
     });
     this.lineEnding = options.lineEnding ?? (options.kind === 'nmea' ? '\r\n' : '\n');
@@ -116,10 +117,16 @@ export class SerialDevice {
   /** Creates the pty pair (the port exists from now on) without writing anything yet. */
   static async create(options: SerialDeviceOptions): Promise<SerialDevice> {
     if (!(options.ratePerSec > 0)) throw new RangeError('ratePerSec must be above 0');
+    // Read the capture first: a missing file should not leave a socat behind.
+    const replay = options.replay === undefined ? undefined : readCaptureLines(options.replay);
     const ownsDir = options.dir === undefined;
     const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-serial-'));
-    const pty = await createPtyPair({ dir });
-    return new SerialDevice(options, pty, ownsDir);
+    try {
+      return new SerialDevice(options, await createPtyPair({ dir }), ownsDir, replay);
+    } catch (error) {
+      if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
   }
 
   /** The port the agent opens. */

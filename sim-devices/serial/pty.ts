@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, unlinkSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TributaryError } from '../../core/errors.js';
@@ -18,7 +18,7 @@ export interface PtyPair {
 }
 
 export interface PtyPairOptions {
-  /** Directory for the `dev` and `sim` links; a new temporary one when absent. */
+  /** Directory for the `dev` and `sim` links; a new temporary one (removed on close) when absent. */
   dir?: string;
   /** How long socat may take to create both links. */
   timeoutMs?: number;
@@ -29,6 +29,7 @@ let exitHookInstalled = false;
 
 /** Starts `socat` with two raw ptys linked at `<dir>/dev` and `<dir>/sim`; resolves when both links exist. */
 export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPair> {
+  const ownsDir = options.dir === undefined;
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'tributary-pty-'));
   mkdirSync(dir, { recursive: true });
   const devicePath = join(dir, 'dev');
@@ -57,13 +58,14 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
   while (!(exists(devicePath) && exists(simPath))) {
     if (failure) break;
     if (Date.now() > deadline) {
-      failure = new TributaryError('ERR_SIM_PTY_FAILED', `socat did not create ${devicePath} and ${simPath} within ${timeoutMs} ms: ${stderr.trim()}`);
+      failure = new TributaryError('ERR_SIM_PTY_TIMEOUT', `socat did not create ${devicePath} and ${simPath} within ${timeoutMs} ms: ${stderr.trim()}`);
       break;
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   if (failure) {
     socat.kill('SIGKILL');
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
     if ((failure as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new TributaryError(
         'ERR_SIM_SOCAT_MISSING',
@@ -90,6 +92,7 @@ export async function createPtyPair(options: PtyPairOptions = {}): Promise<PtyPa
         }
         removeStaleLink(devicePath);
         removeStaleLink(simPath);
+        if (ownsDir) rmSync(dir, { recursive: true, force: true });
       })();
       return closing;
     },
