@@ -128,6 +128,18 @@ describe('AgentBuffer', () => {
     await b.close();
   });
 
+  it('age retention deletes acknowledged batches older than max_age, never unacknowledged ones', async () => {
+    open();
+    const b = buffer({ maxAgeMs: 50, maintenanceIntervalMs: 20, batchMaxRecords: 10, ackCursors: ['forward'] });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => b.append(0, record(i))));
+    store.setCursor('forward', 0, 20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(store.state(0)).toMatchObject({ startOffset: 20, nextOffset: 30 });
+    expect(allSeqs(store)).toEqual(Array.from({ length: 10 }, (_, i) => 20 + i));
+    expect(store.dropped()).toEqual([]);
+    await b.close();
+  });
+
   it('survives a full disk: records stay unacknowledged, then are stored once there is room', async () => {
     open();
     const b = buffer({ batchMaxRecords: 1000, ackCursors: ['forward'] });
