@@ -2,7 +2,7 @@ import type { DataRecord, JsonValue } from '../core/record.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
 
-/** A JSON Schema (draft 2020-12 subset understood by ajv) describing one component's YAML config. */
+/** A JSON Schema (draft-07, as editors' YAML plugins understand it) describing one component's YAML config. */
 export type JsonSchema = Record<string, unknown>;
 
 /**
@@ -76,8 +76,10 @@ export interface ProcessorSpec<Config = unknown> {
   type: string;
   description: string;
   schema: JsonSchema;
-  /** Named outputs besides the default one, e.g. a route's route names; referenced as `id.output`. */
+  /** Named outputs, e.g. a route's route names; referenced as `id.output`. */
   outputs?(config: Config): string[];
+  /** False when the processor emits only on its named outputs (`route`): reading `id` alone is an error. */
+  defaultOutput?: boolean;
   check?(config: Config): ConfigProblem[];
   create(config: Config, context: ComponentContext): Processor;
 }

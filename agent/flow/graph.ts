@@ -62,6 +62,11 @@ export function graphProblems(data: unknown, registries: FlowRegistries, validPr
   const resolveInput = (ref: string, path: (string | number)[]): string | undefined => {
     const dot = ref.indexOf('.');
     if (dot < 0) {
+      if (ref in processors && registries.processorSpecs[String(processors[ref]?.type)]?.defaultOutput === false && outputs.has(ref)) {
+        probablyMeant.add(ref);
+        problems.push({ path, at: 'value', message: `processor "${ref}" (${String(processors[ref]?.type)}) emits only on named outputs; read one of: ${outputs.get(ref)!.map((name) => `${ref}.${name}`).join(', ')}` });
+        return undefined;
+      }
       if (ref in sources || ref in processors) return ref;
       const meant = didYouMean(ref, knownRefs);
       if (meant !== undefined) {

@@ -40,6 +40,7 @@ export const routeSpec: ProcessorSpec<RouteConfig> = {
     ['routes'],
   ),
   outputs: (config) => [...Object.keys(config.routes), UNMATCHED_OUTPUT],
+  defaultOutput: false,
   check(config) {
     const problems: ConfigProblem[] = [];
     for (const [name, condition] of Object.entries(config.routes)) {
