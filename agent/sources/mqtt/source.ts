@@ -5,7 +5,7 @@ import type { DataRecord } from '../../../core/record.js';
 import type { Source, SourceContext, SourceHealth } from '../../component.js';
 import { createParser, type Parser } from '../../parsers/index.js';
 import { ConnectionAcks, type AckTicket } from './ack-queue.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../../core/backoff.js';
 import { mqttClientOptions } from './client-options.js';
 import type { MqttSourceConfig } from './config.js';
 import { sendPuback, takeOverAcks } from './manual-acks.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectionAcks } from '../../../agent/sources/mqtt/ack-queue.js';
-import { Backoff } from '../../../agent/sources/mqtt/backoff.js';
+import { Backoff } from '../../../core/backoff.js';
 
 describe('connection acks', () => {
   function queue(): { acks: ConnectionAcks; sent: number[]; released: number[] } {
