@@ -10,6 +10,9 @@ import { AgentBuffer, type PartitionStatus } from './log/buffer.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { sourceSpecs as defaultSourceSpecs } from './sources/registry.js';
+import { forwardDefaults, type ForwardConfig } from './forward/config.js';
+import { FORWARD_CURSOR, Forwarder, type ForwarderStatus } from './forward/forwarder.js';
+import { AGENT_VERSION } from './version.js';
 import { processorSpecs as defaultProcessorSpecs } from './processors/registry.js';
 
 export interface AgentOptions {
@@ -25,6 +28,7 @@ export interface AgentStatus {
   logId: string;
   sources: Record<string, SourceHealth>;
   partitions: PartitionStatus[];
+  forward?: ForwarderStatus;
   dropped: { partition: number; reason: string; records: number }[];
 }
 
@@ -37,6 +41,7 @@ export function logPath(dataDir: string): string {
 export class Agent {
   readonly metrics: Metrics;
   private readonly sources = new Map<string, Source>();
+  private forwarder: Forwarder | undefined;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -65,11 +70,12 @@ export class Agent {
         commitIntervalMs: flow.buffer.commit_interval_ms,
         batchMaxRecords: flow.buffer.batch_max_records,
         batchMaxBytes: flow.buffer.batch_max_bytes,
-        ackCursors: [],
+        ackCursors: flow.forward ? [FORWARD_CURSOR] : [],
         logger,
         metrics,
       });
       const agent = new Agent(flow, store, buffer, logger, metrics, unlock);
+      if (flow.forward) agent.startForwarder({ ...forwardDefaults, ...flow.forward } as ForwardConfig);
       await agent.startSources(options.sourceSpecs ?? defaultSourceSpecs, options.processorSpecs ?? defaultProcessorSpecs);
       logger.info({ agent: flow.agent.id, logId: store.logId, dataDir: flow.agent.data_dir, sources: [...agent.sources.keys()] }, 'agent started');
       return agent;
@@ -83,7 +89,9 @@ export class Agent {
   status(): AgentStatus {
     const sources: Record<string, SourceHealth> = {};
     for (const [id, source] of this.sources) sources[id] = source.health();
-    return { agentId: this.flow.agent.id, logId: this.store.logId, sources, partitions: this.buffer.status(), dropped: this.store.dropped() };
+    const status: AgentStatus = { agentId: this.flow.agent.id, logId: this.store.logId, sources, partitions: this.buffer.status(), dropped: this.store.dropped() };
+    if (this.forwarder) status.forward = this.forwarder.status();
+    return status;
   }
 
   /** Stops sources, makes everything buffered durable, closes the log. Safe to call twice. */
@@ -98,9 +106,25 @@ export class Agent {
     for (const r of results) if (r.status === 'rejected') this.logger.error({ err: r.reason }, 'a source failed to stop cleanly');
     await this.buffer.flush();
     await this.buffer.close();
+    await this.forwarder?.stop();
     this.store.close();
     this.unlock();
     this.logger.info('agent stopped');
+  }
+
+  private startForwarder(config: ForwardConfig): void {
+    const forwarder = new Forwarder({
+      agentId: this.flow.agent.id,
+      agentVersion: AGENT_VERSION,
+      config,
+      store: this.store,
+      logger: this.logger.child({ component: 'forward' }),
+      metrics: this.metrics,
+      onAcknowledged: () => this.buffer.onAcknowledged(),
+    });
+    this.buffer.onCommitted = () => forwarder.onCommitted();
+    this.forwarder = forwarder;
+    forwarder.start();
   }
 
   private async startSources(sourceSpecs: Record<string, SourceSpec<never>>, processorSpecs: Record<string, ProcessorSpec<never>>): Promise<void> {

@@ -4,7 +4,7 @@
  * mqtt.js subscriber (mqtt.js acknowledges on arrival) on the same mosquitto broker, same publisher,
  * same records, in the same run.
  *
- *   npm run build && node dist/bench/mqtt-source.js [--records 200000] [--window 1000] [--broker-inflight 1000] [--stall-timeout-s 30]
+ *   npm run build && node dist/bench/mqtt-source.js [--records 200000] [--runs 3] [--window 1000] [--broker-inflight 1000] [--stall-timeout-s 30]
  *     [--only live-qos1|live-qos0|backlog-qos1] [--agent-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
  *
  * Each row gets a fresh mosquitto, a publisher process (mqtt.js, 100-byte JSON payloads carrying
@@ -33,6 +33,8 @@ const { values } = parseArgs({
     window: { type: 'string', default: '1000' },
     'broker-inflight': { type: 'string', default: '1000' },
     'stall-timeout-s': { type: 'string', default: '30' },
+    /** Each row is run this many times (rows interleaved, so load from other processes spreads over all) and the run with the median rate is shown. */
+    runs: { type: 'string', default: '3' },
     /** Run one scenario only: live-qos1, live-qos0 or backlog-qos1. */
     only: { type: 'string' },
     /** For investigations, e.g. --agent-node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof" (space-separated). */
@@ -44,6 +46,7 @@ const records = Number(values.records);
 const window = Number(values.window);
 const brokerInflight = Number(values['broker-inflight']);
 const stallTimeoutMs = Number(values['stall-timeout-s']) * 1000;
+const runs = Number(values.runs);
 const payloadBytes = 100;
 const devices = 16;
 
@@ -89,14 +92,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     void runCleanups().finally(() => process.exit(130));
   });
 }
-async function runCleanups(): Promise<void> {
-  while (cleanups.length > 0) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      progress(`cleanup failed: ${(error as Error).message}`);
+let cleaning: Promise<void> | undefined;
+/** Runs (and forgets) every cleanup, newest first; concurrent callers share one pass, so none exits halfway through another's. */
+function runCleanups(): Promise<void> {
+  cleaning ??= (async () => {
+    while (cleanups.length > 0) {
+      try {
+        await cleanups.pop()!();
+      } catch (error) {
+        progress(`cleanup failed: ${(error as Error).message}`);
+      }
     }
-  }
+  })().finally(() => (cleaning = undefined));
+  return cleaning;
 }
 
 function progress(line: string): void {
@@ -398,6 +406,12 @@ async function runRow(scenario: Scenario, qos: 0 | 1, consumer: Consumer): Promi
   return row;
 }
 
+/** The run with the median rate (the lower middle one for an even count), shown with all its own figures. */
+function medianRun(runsOfRow: RowResult[]): RowResult {
+  const sorted = [...runsOfRow].sort((a, b) => a.rate - b.rate);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
 const fmt = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 async function main(): Promise<void> {
@@ -411,17 +425,24 @@ async function main(): Promise<void> {
   ];
   const selected = values.only ? plan.filter(([s, q]) => `${s}-qos${q}` === values.only) : plan;
   if (selected.length === 0) throw new Error(`--only ${values.only}: expected live-qos1, live-qos0 or backlog-qos1`);
-  console.log(`mqtt source: ${records} records of ${payloadBytes} bytes over ${devices} topics (bench/dev-NN/data), publisher mqtt.js with ${window} publishes in flight`);
+  console.log(`mqtt source: ${records} records of ${payloadBytes} bytes over ${devices} topics (bench/dev-NN/data) per run, ${runs} run(s) per row; publisher mqtt.js with ${window} publishes in flight`);
   console.log(`broker: mosquitto, fresh per row, config: listener <free port> 127.0.0.1; allow_anonymous true; persistence false; ${brokerConfig.join('; ')}`);
   console.log('agent flow: mqtt source (clean_session false, key = topic level 1, json parser) -> buffer (4 partitions, commit_interval_ms 0, batch_max_records 500, synchronous=FULL); PUBACK only once durable');
   if (agentNodeFlags.length > 0) console.log(`agent node flags: ${agentNodeFlags.join(' ')}`);
   console.log(machineLine());
-  const rows: RowResult[] = [];
+  const results: RowResult[][] = selected.map(() => []);
   try {
-    for (const [scenario, qos, consumer] of selected) rows.push(await runRow(scenario, qos, consumer));
+    for (let run = 1; run <= runs; run++) {
+      if (runs > 1) progress(`run ${run} of ${runs}`);
+      for (const [i, [scenario, qos, consumer]] of selected.entries()) results[i]!.push(await runRow(scenario, qos, consumer));
+    }
   } finally {
     killAll();
     await runCleanups();
+  }
+  const rows = results.map(medianRun);
+  if (runs > 1) {
+    console.log(`each row: the median of ${runs} runs by rate (all rates: ${results.map((r) => `${r[0]!.scenario} QoS ${r[0]!.qos} ${r[0]!.consumer} ${r.map((x) => Math.round(x.rate / 1000)).join('/')}k`).join('; ')})`);
   }
   const plainRate = (scenario: Scenario, qos: number): number | undefined => rows.find((r) => r.scenario === scenario && r.qos === qos && r.consumer === 'plain')?.rate;
   console.log(formatTable(

@@ -1,18 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
 import { logCommand } from './log.js';
+import { AGENT_VERSION } from '../agent/version.js';
 import { validateCommand } from './validate.js';
 import { simDevicesProgram } from '../sim-devices/cli.js';
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The `tributary` command line: one binary for the agent, the hub and their tools. */
 export function buildProgram(): Command {
   return new Command('tributary')
     .description('Tributary: edge agents with a durable log, forwarding at-least-once to a hub')
-    .version(version, '-V, --version')
+    .version(AGENT_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(agentCommand())
     .addCommand(validateCommand())

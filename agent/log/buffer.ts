@@ -71,6 +71,8 @@ export class AgentBuffer {
   private retryDelayMs = 0;
   private readonly maintenanceTimer: NodeJS.Timeout;
   private closed = false;
+  /** Called after every successful commit (the forwarder sends what became durable). */
+  onCommitted: () => void = () => undefined;
 
   constructor(
     private readonly store: LogStore,
@@ -202,6 +204,7 @@ export class AgentBuffer {
       }
       m.inc('tributary_buffer_records_appended_total', {}, records);
       this.retryDelayMs = 0;
+      this.onCommitted();
     } catch (error) {
       this.requeue(writing);
       this.scheduleRetry(error);
