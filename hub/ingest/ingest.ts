@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import { Codec, decodeBatch, encodeBatch } from '../../core/log/batch.js';
 import type { BatchToAppend, LogStore } from '../../core/log/store.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
@@ -9,7 +10,7 @@ import { AgentPositions } from './positions.js';
 
 export interface IngestOptions {
   /** The hub log; its database also holds the de-dup positions. */
-  store: LogStore & { database: import('better-sqlite3').Database };
+  store: LogStore & { database: Database.Database };
   logger: Logger;
   metrics: Metrics;
   /** 0 = commit as soon as the event loop is free; >0 = gather batches this long. */
