@@ -132,7 +132,7 @@ function alternativesMessage(error: ErrorObject): string {
 /**
  * Turns ajv's errors into one readable problem each: unknown keys point at the key with a
  * did-you-mean, oneOf/anyOf failures collapse to the alternative that fits the value's type
- * (or one "expected a, b or c" message), and an unknown component `type` lists the known ones.
+ * (or one "expected a, b or c" message); `context` lets a format word its own errors.
  */
 export function schemaProblems(errors: ErrorObject[], context: SchemaProblemContext): PathProblem[] {
   const dropped = new Set<ErrorObject>();
