@@ -1,28 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { TributaryError, errorMessage } from '../../core/errors.js';
+import { deepFreeze, parseConfigText, readConfigFile } from '../../core/config/load.js';
+import { errorMessage } from '../../core/errors.js';
 import type { ConfigProblem } from '../component.js';
-import { substituteEnvVars } from './env-vars.js';
 import { graphProblems } from './graph.js';
-import { FlowValidationError, formatPath, type FlowProblem } from './problems.js';
+import { FlowValidationError, type FlowProblem } from './problems.js';
 import { defaultRegistries, type FlowRegistries } from './registries.js';
 import { pointerToPath, schemaProblems, type PathProblem } from './schema-problems.js';
 import type { FlowConfig } from './types.js';
 import { flowValidator } from './validator.js';
-import { parseYaml } from './yaml-document.js';
 
 export { FlowValidationError, formatProblems, type FlowProblem } from './problems.js';
+export { deepFreeze } from '../../core/config/load.js';
 
 /** Reads and validates a flow file; throws ERR_FLOW_NOT_FOUND (missing or unreadable) or a FlowValidationError (ERR_FLOW_INVALID) with every problem. */
 export function loadFlow(file: string, registries: FlowRegistries = defaultRegistries): FlowConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : errorMessage(error);
-    throw new TributaryError('ERR_FLOW_NOT_FOUND', `cannot read flow file ${file}: ${reason}; check the path and its permissions`, { cause: error });
-  }
-  return loadFlowText(text, file, registries);
+  return loadFlowText(readConfigFile(file, 'flow file', 'ERR_FLOW_NOT_FOUND'), file, registries);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -31,17 +22,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Validates flow YAML: syntax, schema, each component's own checks and the graph; returns the frozen config with defaults applied. */
 export function loadFlowText(text: string, file: string, registries: FlowRegistries = defaultRegistries): FlowConfig {
-  const substituted = substituteEnvVars(text, file);
-  if (substituted.problems.length > 0) throw new FlowValidationError(substituted.problems);
-  const parsed = parseYaml(substituted.text);
-  const problems: FlowProblem[] = parsed.problems.map((problem) => ({
-    file,
-    line: problem.line,
-    column: problem.column,
-    path: formatPath(problem.path),
-    message: problem.message,
-  }));
-  if (!parsed.usable) throw new FlowValidationError(problems);
+  const parsed = parseConfigText(text, file, (problems) => new FlowValidationError(problems));
+  const problems: FlowProblem[] = [...parsed.problems];
 
   const data = parsed.data;
   if (data === undefined || data === null) {
@@ -85,10 +67,7 @@ export function loadFlowText(text: string, file: string, registries: FlowRegistr
   }
   pathProblems.push(...graphProblems(data, registries, validProcessors));
 
-  for (const problem of pathProblems) {
-    const position = parsed.locate(problem.path, problem.at);
-    problems.push({ file, line: position.line, column: position.column, path: formatPath(problem.path), message: problem.message });
-  }
+  problems.push(...parsed.place(pathProblems));
   if (problems.length > 0) throw new FlowValidationError(problems);
   return deepFreeze({ file, ...(data as Omit<FlowConfig, 'file'>) });
 }
@@ -106,13 +85,4 @@ function componentCheckProblems(
   } catch (error) {
     return [{ path: [section, id], at: 'key', message: `the ${String(entry.type)} checks failed: ${errorMessage(error)} (a bug in the ${String(entry.type)} spec: please report it)` }];
   }
-}
-
-/** Freezes an object graph, so no component can change the config another one reads. */
-export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
