@@ -75,7 +75,7 @@ export class Agent {
         metrics,
       });
       const agent = new Agent(flow, store, buffer, logger, metrics, unlock);
-      if (flow.forward) agent.startForwarder({ ...forwardDefaults, ...flow.forward } as ForwardConfig);
+      if (flow.forward) await agent.startForwarder({ ...forwardDefaults, ...flow.forward } as ForwardConfig);
       await agent.startSources(options.sourceSpecs ?? defaultSourceSpecs, options.processorSpecs ?? defaultProcessorSpecs);
       logger.info({ agent: flow.agent.id, logId: store.logId, dataDir: flow.agent.data_dir, sources: [...agent.sources.keys()] }, 'agent started');
       return agent;
@@ -112,7 +112,7 @@ export class Agent {
     this.logger.info('agent stopped');
   }
 
-  private startForwarder(config: ForwardConfig): void {
+  private async startForwarder(config: ForwardConfig): Promise<void> {
     const forwarder = new Forwarder({
       agentId: this.flow.agent.id,
       agentVersion: AGENT_VERSION,
@@ -124,7 +124,7 @@ export class Agent {
     });
     this.buffer.onCommitted = () => forwarder.onCommitted();
     this.forwarder = forwarder;
-    forwarder.start();
+    await forwarder.start();
   }
 
   private async startSources(sourceSpecs: Record<string, SourceSpec<never>>, processorSpecs: Record<string, ProcessorSpec<never>>): Promise<void> {

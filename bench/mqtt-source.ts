@@ -13,7 +13,10 @@
  * - backlog: the publisher fills the consumer's persistent session while it is offline, then the
  *   consumer starts and drains it: what the consumer can take when the publisher is not the limit.
  * The plain subscriber counts messages; the agent's count is the records durable in its log (read
- * read-only every 100 ms). Latency: plain = receive time - sent; agent = its batch's append_ts - sent.
+ * read-only every 100 ms). Rate: first to last message (plain), first to last batch append (agent).
+ * Latency: plain = receive time - sent; agent = its batch's append_ts - sent. CPU per record: the
+ * consumer's user+system time from "subscribed" to "all records in" (backlog rows: from process start,
+ * minus the start-up CPU measured when the session was set up), over the record count.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -27,6 +30,7 @@ import type { PublisherOptions, PublisherResult } from './mqtt-publisher-child.j
 import type { SubscriberOptions, SubscriberResult } from './mqtt-subscriber-child.js';
 import { formatTable, machineLine, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
 
+// Numbers are parsed with Number(): a typo gives NaN and a loud failure rather than a silent default.
 const { values } = parseArgs({
   options: {
     records: { type: 'string', default: '200000' },
@@ -479,9 +483,12 @@ async function main(): Promise<void> {
   const live0 = agent('live', 0);
   console.log(`goal (PEERS.md): QoS 1 end to end >= Fluent Bit's 46.5k rec/s: ${fmt(live1?.rate)} -> ${verdict(live1 && live1.rate >= 46_500)}`);
   console.log(`goal (PEERS.md): QoS 0 end to end >= 0.8 x Fluent Bit's 107k = 85.6k rec/s: ${fmt(live0?.rate)} -> ${verdict(live0 && live0.rate >= 85_600)}`);
-  console.log(`goal (PEERS.md): CPU per record within 2x of Fluent Bit (QoS 1 <= 22.2 us, QoS 0 <= 10.0 us): ${fmt(live1?.cpuMicrosPerRecord, 1)} / ${fmt(live0?.cpuMicrosPerRecord, 1)} us -> ${verdict(live1 && live0 && live1.cpuMicrosPerRecord <= 22.2 && live0.cpuMicrosPerRecord <= 10)}`);
-  console.log(`goal (PEERS.md): RSS within 3x of Fluent Bit (QoS 1 <= 72 MiB, QoS 0 <= 60 MiB): ${fmt(live1?.peakRssMiB)} / ${fmt(live0?.peakRssMiB)} MiB -> ${verdict(live1 && live0 && live1.peakRssMiB <= 72 && live0.peakRssMiB <= 60)}`);
+  console.log(`goal (PEERS.md): CPU per record within 2x of Fluent Bit, QoS 1 (<= 22.2 us): ${fmt(live1?.cpuMicrosPerRecord, 1)} us -> ${verdict(live1 && live1.cpuMicrosPerRecord <= 22.2)}`);
+  console.log(`goal (PEERS.md): CPU per record within 2x of Fluent Bit, QoS 0 (<= 10.0 us): ${fmt(live0?.cpuMicrosPerRecord, 1)} us -> ${verdict(live0 && live0.cpuMicrosPerRecord <= 10)}`);
+  console.log(`goal (PEERS.md): peak RSS within 3x of Fluent Bit, QoS 1 (<= 72 MiB): ${fmt(live1?.peakRssMiB)} MiB -> ${verdict(live1 && live1.peakRssMiB <= 72)}`);
+  console.log(`goal (PEERS.md): peak RSS within 3x of Fluent Bit, QoS 0 (<= 60 MiB): ${fmt(live0?.peakRssMiB)} MiB -> ${verdict(live0 && live0.peakRssMiB <= 60)}`);
   console.log('note: Fluent Bit\'s publisher connected to Fluent Bit itself (its mqtt input is a listener); here every record also crosses a mosquitto hop, which both consumers share.');
+  console.log('note: in the live rows a consumer cannot go faster than the publisher (last column); the backlog row shows what each consumer takes when the publisher is not the limit.');
 }
 
 main().catch(async (error: unknown) => {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
+import { hubCommand } from './hub.js';
 import { logCommand } from './log.js';
 import { AGENT_VERSION } from '../agent/version.js';
 import { validateCommand } from './validate.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .version(AGENT_VERSION, '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .addCommand(agentCommand())
+    .addCommand(hubCommand())
     .addCommand(validateCommand())
     .addCommand(logCommand())
     .addCommand(demoCommand())

@@ -6,6 +6,11 @@ export interface Counter {
   inc(amount?: number): void;
 }
 
+/** One gauge series, resolved once (see `Metrics.gauge`). */
+export interface Gauge {
+  set(value: number): void;
+}
+
 interface Series {
   name: string;
   labels: Labels;
@@ -30,6 +35,16 @@ export class Metrics {
     return {
       inc: (amount = 1) => {
         series.value += amount;
+      },
+    };
+  }
+
+  /** A gauge bound to one label set, for hot paths. */
+  gauge(name: string, labels: Labels = {}): Gauge {
+    const series = this.entry(name, labels);
+    return {
+      set: (value) => {
+        series.value = value;
       },
     };
   }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient, connect as MqttConnect } from 'mqtt';
 import { Backoff } from '../../core/backoff.js';
 import { Codec, type StoredBatch } from '../../core/log/batch.js';
 import type { LogStore } from '../../core/log/store.js';
@@ -51,6 +51,7 @@ const CURSOR_SAVE_INTERVAL_MS = 1000;
  */
 export class Forwarder {
   private client: MqttClient | undefined;
+  private mqtt: { connect: typeof MqttConnect } | undefined;
   private lanes: PartitionLane[] = [];
   private state: ForwarderStatus['state'] = 'disconnected';
   private detail: string | undefined;
@@ -68,7 +69,8 @@ export class Forwarder {
     this.backoff = new Backoff(options.config.reconnect_min_ms, options.config.reconnect_max_ms);
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    this.mqtt = (await import('mqtt')).default;
     this.cursorTimer = setInterval(() => this.saveCursors(), CURSOR_SAVE_INTERVAL_MS);
     this.cursorTimer.unref();
     this.connect();
@@ -116,7 +118,7 @@ export class Forwarder {
       this.disconnected(connection, errorMessage(error));
       return;
     }
-    const client = mqtt.connect(config.url, {
+    const client = this.mqtt!.connect(config.url, {
       clientId: `tributary-agent-${agentId}`,
       username: config.username ?? agentId,
       password,

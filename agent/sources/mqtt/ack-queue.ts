@@ -21,8 +21,8 @@ export class ConnectionAcks {
   private closed = false;
 
   constructor(
-    /** Writes the PUBACK; called only while this connection is open. */
-    private readonly sendPuback: (messageId: number) => void,
+    /** Writes the PUBACKs of one release, in order, as one write; called only while this connection is open. */
+    private readonly sendPubacks: (messageIds: number[]) => void,
     /** Called with the number of messages acknowledged in one release. */
     private readonly onAcked: (count: number) => void,
   ) {}
@@ -58,12 +58,14 @@ export class ConnectionAcks {
 
   private release(): void {
     if (this.closed) return;
-    let acked = 0;
+    // One write per release: hundreds of 4-byte writes per commit piled up in the socket's queue.
+    const ids: number[] = [];
     while (this.head < this.entries.length && this.entries[this.head]!.done) {
-      this.sendPuback(this.entries[this.head]!.messageId);
+      ids.push(this.entries[this.head]!.messageId);
       this.head++;
-      acked++;
     }
+    const acked = ids.length;
+    if (acked > 0) this.sendPubacks(ids);
     // Compact now and then rather than shifting on every release.
     if (this.head > 1024 && this.head * 2 > this.entries.length) {
       this.entries.splice(0, this.head);

@@ -13,11 +13,11 @@ import type { IPublishPacket, MqttClient } from 'mqtt';
  *   one message per log commit, no pipelining.
  * - `handleMessage`'s callback, given an error, returns to `done` without writing the PUBACK (and
  *   without emitting 'error'). So the handler below answers every QoS 1 message at once with
- *   `ACK_LATER` (the stream keeps flowing) and the PUBACK is written later by `sendPuback`, once the
+ *   `ACK_LATER` (the stream keeps flowing) and the PUBACK is written later by `sendPubacks`, once the
  *   record is durable. Holding the callback is kept for what it is good at: backpressure when too
  *   many messages are in flight.
  *
- * These are mqtt.js internals (the error branch, `_sendPacket`); the MQTT integration tests pin
+ * These are mqtt.js internals (the error branch, writing to `client.stream`); the MQTT integration tests pin
  * both behaviours (pipelining with withheld acks, redelivery of unacknowledged messages).
  */
 export const ACK_LATER = new Error('PUBACK deferred until the record is durable (tributary)');
@@ -33,7 +33,17 @@ export function takeOverAcks(client: MqttClient, handler: MessageHandler): void 
   };
 }
 
-/** Writes a PUBACK for `messageId` on the client's current connection (the caller checks it is the right one). */
-export function sendPuback(client: MqttClient, messageId: number): void {
-  client['_sendPacket']({ cmd: 'puback', messageId });
+/**
+ * Writes PUBACKs for `messageIds` on the client's current connection (the caller checks it is the
+ * right one) as one buffer: a PUBACK is 4 bytes (0x40, remaining length 2, packet id). Written as
+ * whole packets in one synchronous write, they cannot interleave with mqtt.js's own packets.
+ */
+export function sendPubacks(client: MqttClient, messageIds: number[]): void {
+  const packets = Buffer.allocUnsafe(4 * messageIds.length);
+  messageIds.forEach((id, i) => {
+    packets[4 * i] = 0x40;
+    packets[4 * i + 1] = 0x02;
+    packets.writeUInt16BE(id, 4 * i + 2);
+  });
+  client.stream.write(packets);
 }

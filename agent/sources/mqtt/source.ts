@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import mqtt, { type IConnackPacket, type IPublishPacket, type ISubscriptionMap, type MqttClient } from 'mqtt';
+import type { IConnackPacket, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import { errorMessage } from '../../../core/errors.js';
+import type { Counter, Gauge } from '../../../core/metrics.js';
 import type { DataRecord } from '../../../core/record.js';
 import type { Source, SourceContext, SourceHealth } from '../../component.js';
 import { createParser, type Parser } from '../../parsers/index.js';
@@ -8,7 +9,7 @@ import { ConnectionAcks, type AckTicket } from './ack-queue.js';
 import { Backoff } from '../../../core/backoff.js';
 import { mqttClientOptions } from './client-options.js';
 import type { MqttSourceConfig } from './config.js';
-import { sendPuback, takeOverAcks } from './manual-acks.js';
+import { sendPubacks, takeOverAcks } from './manual-acks.js';
 import { topicLevel } from './topics.js';
 
 /** A message handed to the flow, waiting for its records to become durable. */
@@ -48,6 +49,9 @@ export class MqttSource implements Source {
   /** Acks of the connection messages are currently arriving on. */
   private acks: { stream: unknown; queue: ConnectionAcks } | undefined;
   private acksPending = 0;
+  // Bound once: these change per message, and building a series key each time cost ~7% CPU.
+  private readonly messagesCounter: Counter;
+  private readonly acksPendingGauge: Gauge;
   private inFlight = 0;
   /** mqtt.js's continuation, held while `max_in_flight` messages wait: no more reads from the broker. */
   private waitingForRoom: (() => void) | undefined;
@@ -71,12 +75,16 @@ export class MqttSource implements Source {
     this.parser = createParser(config.parser);
     this.backoff = new Backoff(config.reconnect_min_ms, config.reconnect_max_ms);
     this.labels = { source: context.id };
+    this.messagesCounter = context.metrics.counter(mqttSourceMetrics.messages, this.labels);
+    this.acksPendingGauge = context.metrics.gauge(mqttSourceMetrics.acksPending, this.labels);
   }
 
   /** Connects; resolves once subscribed, or after the first attempt failed (retries continue in the background). */
   async start(): Promise<void> {
     if (this.client) throw new Error('MqttSource.start called twice');
     const options = mqttClientOptions(this.config, this.context.id);
+    // Loaded on first use: mqtt.js costs ~19 MiB of RSS in agents without MQTT.
+    const { default: mqtt } = await import('mqtt');
     const client = mqtt.connect(this.config.url, options);
     this.client = client;
     takeOverAcks(client, (packet, release) => this.onMessage(packet, release));
@@ -127,7 +135,7 @@ export class MqttSource implements Source {
     }
     const now = Date.now();
     this.state.lastDataAt = now;
-    this.context.metrics.inc(mqttSourceMetrics.messages, this.labels);
+    this.messagesCounter.inc();
     const ticket = packet.qos > 0 && packet.messageId !== undefined ? this.ticketFor(packet.messageId) : undefined;
     this.handle(packet, ticket, now);
     if (this.inFlight >= this.config.max_in_flight) this.waitingForRoom = release;
@@ -244,8 +252,8 @@ export class MqttSource implements Source {
     if (this.acks?.stream !== stream) {
       this.abandonAcks('connection_lost');
       const queue = new ConnectionAcks(
-        (id) => {
-          if (client.connected && client.stream === stream) sendPuback(client, id);
+        (ids) => {
+          if (client.connected && client.stream === stream) sendPubacks(client, ids);
         },
         (count) => this.changePending(-count),
       );
@@ -321,7 +329,7 @@ export class MqttSource implements Source {
 
   private changePending(delta: number): void {
     this.acksPending += delta;
-    this.context.metrics.set(mqttSourceMetrics.acksPending, this.labels, this.acksPending);
+    this.acksPendingGauge.set(this.acksPending);
   }
 
   /** The connection's unacknowledged messages will never be acknowledged on it: count them. */

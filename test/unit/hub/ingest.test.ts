@@ -19,7 +19,7 @@ function frame(baseOffset: number, n: number, options: { partition?: number; gap
   const unsigned = { ...encoded, partition: options.partition ?? 0, baseOffset };
   const stored: StoredBatch = { ...unsigned, appendTs: 0, crc: batchCrc(unsigned) };
   const f = encodeBatchFrame(headerOf(LOG_ID, stored, options.gapFrom), stored.body);
-  if (options.corrupt) f[f.length - 3] ^= 0xff;
+  if (options.corrupt) f.writeUInt8(f.readUInt8(f.length - 3) ^ 0xff, f.length - 3);
   return f;
 }
 

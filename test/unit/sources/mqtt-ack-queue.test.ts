@@ -6,7 +6,7 @@ describe('connection acks', () => {
   function queue(): { acks: ConnectionAcks; sent: number[]; released: number[] } {
     const sent: number[] = [];
     const released: number[] = [];
-    const acks = new ConnectionAcks((id) => sent.push(id), (n) => released.push(n));
+    const acks = new ConnectionAcks((ids) => sent.push(...ids), (n) => released.push(n));
     return { acks, sent, released };
   }
 
