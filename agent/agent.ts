@@ -8,7 +8,7 @@ import type { ProcessorSpec, Source, SourceHealth, SourceSpec } from './componen
 import type { FlowConfig } from './flow/types.js';
 import { AgentBuffer, type PartitionStatus } from './log/buffer.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { lockDataDir } from './data-dir-lock.js';
+import { lockDataDir } from '../core/data-dir-lock.js';
 import { sourceSpecs as defaultSourceSpecs } from './sources/registry.js';
 import { forwardDefaults, type ForwardConfig } from './forward/config.js';
 import { FORWARD_CURSOR, Forwarder, type ForwarderStatus } from './forward/forwarder.js';

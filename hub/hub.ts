@@ -1,51 +1,92 @@
+import { join } from 'node:path';
+import { lockDataDir } from '../core/data-dir-lock.js';
+import { errorMessage } from '../core/errors.js';
+import { SqliteLogStore } from '../core/log/sqlite-store.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
 import { startHubBroker, type HubBroker, type OnPublish } from './broker/broker.js';
 import type { HubConfig } from './config/types.js';
 import { CredentialStore } from './credentials/store.js';
+import { HubIngest } from './ingest/ingest.js';
+import { HubRetention } from './log/retention.js';
 
 /** A running hub. */
 export interface RunningHub {
   broker: HubBroker;
   credentials: CredentialStore;
+  store: SqliteLogStore;
+  ingest: HubIngest;
   metrics: Metrics;
-  /** Closes the broker (waiting for publishes in progress), then the stores. */
+  /** Closes the broker (waiting for publishes in progress), commits what is pending, closes the stores. */
   stop(): Promise<void>;
 }
 
 export interface HubOptions {
   logger: Logger;
   metrics?: Metrics;
-  /** What happens to an agent's publish; the default refuses everything until the ingest is wired in. */
+  /** Replaces the ingest (tests of the broker alone). */
   onPublish?: OnPublish;
 }
 
-// until hub/ingest is wired in here (the lead's part), nothing is acknowledged that was not stored
-const noIngest: OnPublish = () => Promise.reject(new Error('this hub has no ingest yet: the publish is not stored and not acknowledged'));
+/** The hub log's file inside the hub's data dir. */
+export function hubLogPath(dataDir: string): string {
+  return join(dataDir, 'log.db');
+}
 
-/** Starts the hub: credentials, then the MQTT broker on the configured listeners. */
+/** Starts the hub: its log and ingest, credentials, then the MQTT broker on the configured listeners. */
 export async function startHub(config: HubConfig, options: HubOptions): Promise<RunningHub> {
   const { logger } = options;
   const metrics = options.metrics ?? new Metrics();
-  const credentials = CredentialStore.open(config.hub.data_dir);
-  let broker: HubBroker;
+  const unlock = lockDataDir(config.hub.data_dir);
+  const closers: (() => void)[] = [unlock];
+  const closeAll = () => {
+    for (const close of closers.reverse()) {
+      try {
+        close();
+      } catch (error) {
+        logger.error({ err: error }, `hub shutdown: ${errorMessage(error)}`);
+      }
+    }
+  };
   try {
-    broker = await startHubBroker({ config, credentials, onPublish: options.onPublish ?? noIngest, logger, metrics });
+    const store = new SqliteLogStore({ path: hubLogPath(config.hub.data_dir), partitions: config.log.partitions, logger });
+    closers.push(() => store.close());
+    const credentials = CredentialStore.open(config.hub.data_dir);
+    closers.push(() => credentials.close());
+    // The ingest answers agents through the broker, which is created after it (it needs the ingest's hook).
+    const brokerRef: { current?: HubBroker } = {};
+    const ingest = new HubIngest({
+      store,
+      logger: logger.child({ component: 'ingest' }),
+      metrics,
+      commitIntervalMs: config.log.commit_interval_ms,
+      publishTo: (topic, payload) => {
+        brokerRef.current?.publishTo(topic, payload, 1).catch((error: unknown) => logger.warn({ err: error, topic }, 'could not send to an agent'));
+      },
+    });
+    closers.push(() => ingest.flush());
+    const retention = new HubRetention(store, { maxBytes: config.log.max_bytes, maxAgeMs: config.log.max_age_s * 1000, logger, metrics });
+    closers.push(() => retention.stop());
+    const broker = await startHubBroker({ config, credentials, onPublish: options.onPublish ?? ((agentId, packet) => ingest.onPublish(agentId, packet)), logger, metrics });
+    const agents = credentials.list().filter((agent) => agent.revokedAt === undefined).length;
+    if (agents === 0 && !config.auth.allow_anonymous) logger.warn(`no agents registered in ${credentials.path}: add one with \`tributary hub agent add ID\``);
+    logger.info({ hubId: config.hub.id, dataDir: config.hub.data_dir, logId: store.logId, agents }, `hub ${config.hub.id} started (${agents} agent${agents === 1 ? '' : 's'} registered)`);
+    brokerRef.current = broker;
+    const running = broker;
+    return {
+      broker: running,
+      credentials,
+      store,
+      ingest,
+      metrics,
+      async stop() {
+        await running.close();
+        closeAll();
+        logger.info('hub stopped');
+      },
+    };
   } catch (error) {
-    credentials.close();
+    closeAll();
     throw error;
   }
-  const agents = credentials.list().filter((agent) => agent.revokedAt === undefined).length;
-  if (agents === 0 && !config.auth.allow_anonymous) logger.warn(`no agents registered in ${credentials.path}: add one with \`tributary hub agent add ID\``);
-  logger.info({ hubId: config.hub.id, dataDir: config.hub.data_dir, agents }, `hub ${config.hub.id} started (${agents} agent${agents === 1 ? '' : 's'} registered)`);
-  return {
-    broker,
-    credentials,
-    metrics,
-    async stop() {
-      await broker.close();
-      credentials.close();
-      logger.info('hub stopped');
-    },
-  };
 }

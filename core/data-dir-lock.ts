@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TributaryError } from '../core/errors.js';
+import { TributaryError } from './errors.js';
 
 /**
  * Makes sure only one agent uses a data dir: the log's offsets live in the writer's memory, so a second
@@ -17,12 +17,12 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(path, 'utf8'));
       if (holder !== process.pid && isAlive(holder)) {
-        throw new TributaryError('ERR_AGENT_DATA_DIR_LOCKED', `data dir ${dataDir} is in use by another agent (pid ${holder}); stop it or give this flow another agent.data_dir`);
+        throw new TributaryError('ERR_DATA_DIR_LOCKED', `data dir ${dataDir} is in use by another process (pid ${holder}); stop it, or give this one another data dir`);
       }
       rmSync(path, { force: true });
     }
   }
-  throw new TributaryError('ERR_AGENT_DATA_DIR_LOCKED', `could not lock data dir ${dataDir}`);
+  throw new TributaryError('ERR_DATA_DIR_LOCKED', `could not lock data dir ${dataDir}`);
 }
 
 function isAlive(pid: number): boolean {
