@@ -10,7 +10,7 @@ import { AgentBuffer, type PartitionStatus } from './log/buffer.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { lockDataDir } from '../core/data-dir-lock.js';
 import { sourceSpecs as defaultSourceSpecs } from './sources/registry.js';
-import { forwardDefaults, type ForwardConfig } from './forward/config.js';
+import type { ForwardConfig } from './forward/config.js';
 import { FORWARD_CURSOR, Forwarder, type ForwarderStatus } from './forward/forwarder.js';
 import { AGENT_VERSION } from './version.js';
 import { processorSpecs as defaultProcessorSpecs } from './processors/registry.js';
@@ -75,7 +75,7 @@ export class Agent {
         metrics,
       });
       const agent = new Agent(flow, store, buffer, logger, metrics, unlock);
-      if (flow.forward) await agent.startForwarder({ ...forwardDefaults, ...flow.forward } as ForwardConfig);
+      if (flow.forward) await agent.startForwarder(flow.forward);
       await agent.startSources(options.sourceSpecs ?? defaultSourceSpecs, options.processorSpecs ?? defaultProcessorSpecs);
       logger.info({ agent: flow.agent.id, logId: store.logId, dataDir: flow.agent.data_dir, sources: [...agent.sources.keys()] }, 'agent started');
       return agent;

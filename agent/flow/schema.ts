@@ -1,6 +1,7 @@
 import type { JsonSchema } from '../component.js';
 import { defaultRegistries, type FlowRegistries } from './registries.js';
 import { byteSizeSchema } from './sizes.js';
+import { forwardSchema } from '../forward/config.js';
 
 /** Agent ids: used in hub topics and file names, so no spaces, slashes or wildcards. */
 export const AGENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
@@ -123,14 +124,6 @@ function bufferSchema(): JsonSchema {
   };
 }
 
-function forwardSchema(): JsonSchema {
-  return {
-    description: 'Where and how buffered records are forwarded to the hub. Not defined yet (the forwarding issue defines it): any keys are accepted and not checked.',
-    type: 'object',
-    additionalProperties: true,
-  };
-}
-
 /** One component type's options as stored in `$defs`: the spec's schema, with `type` (and `inputs`) pinned. */
 function componentDef(kind: 'source' | 'processor', type: string, description: string, specSchema: JsonSchema): JsonSchema {
   const schema = structuredClone(specSchema);
@@ -204,7 +197,7 @@ export function buildFlowSchema(registries: FlowRegistries = defaultRegistries):
       sources: { ...componentMap('source', sourceTypes, 'Where records come from, by id. Each id is used in `inputs` lists, metrics and the `source` attribute.'), minProperties: 1 },
       processors: { ...componentMap('processor', processorTypes, 'What happens to records on their way to the buffer, by id. Each processor names its `inputs`; together they form a graph without cycles.'), default: {} },
       buffer: bufferSchema(),
-      forward: forwardSchema(),
+      forward: forwardSchema,
     },
     $defs: defs,
   };

@@ -1,3 +1,5 @@
+import type { ForwardConfig } from '../forward/config.js';
+
 /** What to do when a partition's unacknowledged data reaches its share of `max_bytes`. */
 export type WhenFull = 'block' | 'drop_oldest' | 'drop_newest';
 
@@ -48,6 +50,6 @@ export interface FlowConfig {
   sources: Record<string, ComponentEntry>;
   processors: Record<string, ProcessorEntry>;
   buffer: BufferSection;
-  /** Filled by the forwarding issue; opaque until then. */
-  forward?: Record<string, unknown>;
+  /** Forwarding to the hub; without it the log is a local ring buffer. */
+  forward?: ForwardConfig;
 }

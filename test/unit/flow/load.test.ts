@@ -359,7 +359,7 @@ sources:
 processors:
   p: { type: pass, inputs: [tock] }
 buffer: { inputs: [tick, gps, p], partitions: 2000 }
-forward: { anything: goes }
+forward: { url: "mqtt://hub.example:1883", max_in_flight: 4 }
 `);
     expect(problems.map((problem) => [problem.line, problem.path])).toEqual([
       [1, 'agent.data_dir'],
