@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
-import { join, resolve } from 'node:path';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openReadOnlyLog } from '../core/log/read-only.js';
 import { SerialDevice } from '../sim-devices/serial/device.js';
@@ -16,18 +16,18 @@ export interface DemoOptions {
   durationS: number;
 }
 
-interface DemoAgent {
+interface DemoProcess {
   name: string;
-  flow: string;
   dataDir: string;
   child: ChildProcess;
   exited: Promise<number | null>;
 }
 
 /**
- * The demo: an edge MQTT broker, simulated climate sensors on it, a simulated GPS receiver on a real
- * virtual serial port (socat), and two agents (flows/gps-tracker.yaml, flows/greenhouse.yaml), each its
- * own process. Prints what the agents have stored every few seconds; Ctrl-C stops everything cleanly.
+ * The demo: a hub, an edge MQTT broker with simulated climate sensors, a simulated GPS receiver on a
+ * real virtual serial port (socat), and two agents (flows/gps-tracker.yaml, flows/greenhouse.yaml)
+ * forwarding to the hub, each its own process. Prints what every log holds every few seconds; Ctrl-C
+ * stops everything cleanly.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
@@ -45,62 +45,109 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     cleanups.push(() => gps.close());
     console.log(`demo: simulated GPS receiver on virtual serial port ${gps.path} (socat pty), 2 sentences/s, occasional line noise`);
 
-    const env = { TRIBUTARY_DATA_DIR: dataDir, GPS_PORT: gps.path, GREENHOUSE_MQTT_URL: broker.url, GREENHOUSE_MQTT_PASSWORD: 'demo' };
+    const hubPort = await freePort();
+    const hubConfig = join(dataDir, 'hub.yaml');
+    writeFileSync(hubConfig, `hub: { id: demo-hub, data_dir: ${join(dataDir, 'hub')} }\nlisteners:\n  mqtt: { host: 127.0.0.1, port: ${hubPort} }\n  http: { host: 127.0.0.1, port: ${await freePort()} }\n`);
+    const passwords: Record<string, string> = {};
+    for (const agentId of ['van-017', 'greenhouse-a']) passwords[agentId] = await registerAgent(hubConfig, agentId, dataDir);
+    const hub = startProcess('hub', ['hub', '--config', hubConfig], join(dataDir, 'hub'), dataDir, {});
+    cleanups.push(() => stopProcesses([hub]));
+    await waitForPort(hubPort);
+    console.log(`demo: hub (pid ${hub.child.pid}) on mqtt://127.0.0.1:${hubPort}, its log in ${join(dataDir, 'hub')}`);
+
+    const env = { TRIBUTARY_DATA_DIR: dataDir, GPS_PORT: gps.path, GREENHOUSE_MQTT_URL: broker.url, GREENHOUSE_MQTT_PASSWORD: 'demo', TRIBUTARY_HUB_URL: `mqtt://127.0.0.1:${hubPort}` };
     const agents = [
-      startAgent('gps-tracker', join(root, 'flows/gps-tracker.yaml'), join(dataDir, 'van-017'), dataDir, env),
-      startAgent('greenhouse', join(root, 'flows/greenhouse.yaml'), join(dataDir, 'greenhouse-a'), dataDir, env),
+      startProcess('gps-tracker', ['agent', '--flow', join(root, 'flows/gps-tracker.yaml')], join(dataDir, 'van-017'), dataDir, { ...env, TRIBUTARY_HUB_PASSWORD_FILE: passwords['van-017']! }),
+      startProcess('greenhouse', ['agent', '--flow', join(root, 'flows/greenhouse.yaml')], join(dataDir, 'greenhouse-a'), dataDir, { ...env, TRIBUTARY_HUB_PASSWORD_FILE: passwords['greenhouse-a']! }),
     ];
-    cleanups.push(() => stopAgents(agents));
+    cleanups.push(() => stopProcesses(agents));
     // A pty drops bytes written before the agent opens it: give the agents a moment first.
     await new Promise((r) => setTimeout(r, 1500));
     await gps.start();
     const sensors = await startMqttSensors({ url: broker.url, count: options.sensors, topicPrefix: 'greenhouse', ratePerSec: 2, qos: 1, faults: { garbageProbability: 0.01 } });
     cleanups.push(() => sensors.stop());
     console.log(`demo: ${options.sensors} simulated climate sensors publishing to greenhouse/<id>/climate (QoS 1, 2/s each, 1% garbage)`);
-    console.log('demo: the hub and its dashboard come with the forwarding issue; meanwhile inspect the agents\' logs with');
-    for (const a of agents) console.log(`        node bin/tributary.js log dump --data-dir ${a.dataDir} --from 0 --to 5`);
-    console.log(`demo: agent logs are in ${dataDir}/<agent>.log; Ctrl-C stops everything\n`);
+    console.log('demo: the dashboard comes with a later release; meanwhile inspect the logs (agents\' and hub\'s) with');
+    for (const a of [...agents, hub]) console.log(`        node bin/tributary.js log dump --data-dir ${a.dataDir} --from 0 --to 5`);
+    console.log(`demo: process logs are in ${dataDir}/<name>.log; Ctrl-C stops everything\n`);
 
     let stopping = false;
     const stopped = new Promise<void>((done) => {
       process.once('SIGINT', () => done());
       process.once('SIGTERM', () => done());
       if (options.durationS > 0) setTimeout(done, options.durationS * 1000).unref();
-      for (const a of agents) void a.exited.then((code) => {
+      for (const a of [...agents, hub]) void a.exited.then((code) => {
         if (stopping) return;
-        console.error(`demo: agent ${a.name} exited (code ${code}); see ${dataDir}/${a.name}.log`);
+        console.error(`demo: ${a.name} exited (code ${code}); see ${dataDir}/${a.name}.log`);
         done();
       });
     });
-    const timer = setInterval(() => printStatus(agents, sensors.counts().published), 3000);
+    const timer = setInterval(() => printStatus([...agents, hub], sensors.counts().published), 3000);
     await stopped;
     stopping = true;
     clearInterval(timer);
     console.log('\ndemo: stopping');
-    printStatus(agents, sensors.counts().published);
+    printStatus([...agents, hub], sensors.counts().published);
   } finally {
     await cleanup();
   }
   console.log('demo: stopped cleanly');
 }
 
-function startAgent(name: string, flow: string, agentDataDir: string, dataDir: string, env: Record<string, string>): DemoAgent {
+function startProcess(name: string, args: string[], processDataDir: string, dataDir: string, env: Record<string, string>): DemoProcess {
   const log = createWriteStream(join(dataDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(root, 'dist/cli/tributary.js'), 'agent', '--flow', flow], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'dist/cli/tributary.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  console.log(`demo: agent ${name} (pid ${child.pid}) running ${flow}`);
-  return { name, flow, dataDir: agentDataDir, child, exited };
+  if (name !== 'hub') console.log(`demo: agent ${name} (pid ${child.pid}) running ${args.at(-1)}`);
+  return { name, dataDir: processDataDir, child, exited };
 }
 
-async function stopAgents(agents: DemoAgent[]): Promise<void> {
-  for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGTERM');
-  await Promise.race([Promise.all(agents.map((a) => a.exited)), new Promise((r) => setTimeout(r, 10_000))]);
-  for (const a of agents) if (a.child.exitCode === null) a.child.kill('SIGKILL');
+async function stopProcesses(processes: DemoProcess[]): Promise<void> {
+  for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGTERM');
+  await Promise.race([Promise.all(processes.map((p) => p.exited)), new Promise((r) => setTimeout(r, 10_000))]);
+  for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
 }
 
-function printStatus(agents: DemoAgent[], published: number): void {
-  const rows = agents.map((a) => {
+/** `tributary hub agent add ID`: the password goes to a file only the demo reads. */
+async function registerAgent(hubConfig: string, agentId: string, dataDir: string): Promise<string> {
+  const child = spawn(process.execPath, [join(root, 'dist/cli/tributary.js'), 'hub', 'agent', 'add', agentId, '--config', hubConfig, '--replace'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((done) => child.once('exit', done));
+  if (code !== 0) throw new Error(`could not register agent ${agentId} at the hub (exit ${code})`);
+  const file = join(dataDir, 'secrets', `${agentId}.password`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, out.trim(), { mode: 0o600 });
+  return file;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((done) => {
+      const socket = connect({ port, host: '127.0.0.1' }, () => {
+        socket.destroy();
+        done(true);
+      });
+      socket.on('error', () => done(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`the hub did not listen on port ${port} within ${timeoutMs} ms; see its log`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function printStatus(processes: DemoProcess[], published: number): void {
+  const rows = processes.map((a) => {
     try {
       const log = openReadOnlyLog(join(a.dataDir, 'log.db'));
       const stored = log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
