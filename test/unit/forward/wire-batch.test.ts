@@ -4,7 +4,7 @@ import { decodeBatchFrame } from '../../../core/protocol.js';
 import type { DataRecord } from '../../../core/record.js';
 import { buildWireBatch } from '../../../agent/forward/wire-batch.js';
 
-const recs = (from: number, n: number): DataRecord[] => Array.from({ length: n }, (_, i) => ({ key: `k${i % 3}`, ts: 1000 + from + i, value: { seq: from + i, text: 'reading '.repeat(10) }, attrs: { source: 's' } }));
+const recs = (from: number, n: number): DataRecord[] => Array.from({ length: n }, (_, i) => ({ key: `k${(from + i) % 3}`, ts: 1000 + from + i, value: { seq: from + i, text: 'reading '.repeat(10) }, attrs: { source: 's' } }));
 
 function stored(baseOffset: number, n: number): StoredBatch {
   const unsigned = { ...encodeBatch(recs(baseOffset, n)), partition: 2, baseOffset };
