@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
 import { loadFlow } from '../agent/flow/load.js';
+import { forgetFlowValidators } from '../agent/flow/validator.js';
 import { createLogger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { ExitCode } from './exit-codes.js';
@@ -22,6 +23,7 @@ Example:
       let flow;
       try {
         flow = loadFlow(options.flow);
+        forgetFlowValidators();
       } catch (error) {
         const code = (error as { code?: string }).code;
         console.error(errorMessage(error));

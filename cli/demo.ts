@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { runDemo } from '../demo/run-demo.js';
 
 function wholeNumber(value: string): number {
   const n = Number(value);
@@ -16,6 +15,7 @@ export function demoCommand(): Command {
     .option('--duration <seconds>', 'stop by itself after this long (0 = until Ctrl-C)', wholeNumber, 0)
     .addHelpText('after', '\nNeeds socat (scripts/setup.sh installs it). Ctrl-C stops the devices and agents cleanly.')
     .action(async (options: { dataDir: string; sensors: number; duration: number }) => {
+      const { runDemo } = await import('../demo/run-demo.js');
       await runDemo({ dataDir: options.dataDir, sensors: options.sensors, durationS: options.duration });
       process.exit(0);
     });

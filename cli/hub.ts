@@ -4,7 +4,7 @@ import { TributaryError, errorMessage } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
 import { HubConfigError, loadHubConfig, type HubConfig } from '../hub/config/load.js';
 import { CredentialStore } from '../hub/credentials/store.js';
-import { startHub, type RunningHub } from '../hub/hub.js';
+import type { RunningHub } from '../hub/hub.js';
 import { ExitCode } from './exit-codes.js';
 
 interface GlobalOptions {
@@ -163,6 +163,8 @@ async function runHub(options: GlobalOptions): Promise<void> {
   const logger = createLogger('tributary-hub', options.logLevel);
   let hub: RunningHub;
   try {
+    // Loaded here: the broker (aedes) is heavy, and `hub agent ...` never needs it.
+    const { startHub } = await import('../hub/hub.js');
     hub = await startHub(config, { logger });
   } catch (error) {
     logger.fatal({ err: error }, `hub could not start: ${errorMessage(error)}`);

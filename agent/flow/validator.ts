@@ -11,7 +11,15 @@ export interface FlowValidator {
   validate(data: unknown): ErrorObject[];
 }
 
-const compiled = new WeakMap<FlowRegistries, FlowValidator>();
+let compiled = new WeakMap<FlowRegistries, FlowValidator>();
+
+/**
+ * Drops the compiled schemas (about 15 MiB of generated code): a running agent validates its flow once,
+ * and on a Raspberry Pi that memory is better spent on buffers.
+ */
+export function forgetFlowValidators(): void {
+  compiled = new WeakMap();
+}
 
 /** Compiles (once per registries) the flow schema; a spec with a broken schema throws ERR_FLOW_SCHEMA. */
 export function flowValidator(registries: FlowRegistries): FlowValidator {

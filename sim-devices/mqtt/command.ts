@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { startMqttSensors } from './sensors.js';
 
 /** `sim-devices mqtt`: simulated MQTT climate sensors, until SIGINT/SIGTERM or --messages per device. */
 export function mqttCommand(): Command {
@@ -22,6 +21,8 @@ Counts (published, acknowledged by the broker, garbage) go to stderr every 5 s a
 Example:
   sim-devices mqtt --url mqtt://127.0.0.1:1883 --count 5 --rate-per-sec 2 --garbage 0.01`)
     .action(async (options: { url: string; count: number; topicPrefix: string; devicePrefix: string; ratePerSec: number; qos: 0 | 1; messages?: number; garbage: number; seed?: number; dayS: number }) => {
+      // Loaded here: mqtt.js is heavy, and the tributary command registers this one for every run.
+      const { startMqttSensors } = await import('./sensors.js');
       const sensors = await startMqttSensors({
         url: options.url,
         count: options.count,

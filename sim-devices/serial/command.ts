@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SerialDevice, type SerialDeviceStats, type SerialFaults } from './device.js';
+import type { SerialDevice, SerialDeviceStats, SerialFaults } from './device.js';
 import type { SerialDeviceKind } from './line-sources.js';
 
 export interface SerialDevicesOptions {
@@ -46,6 +46,7 @@ export async function startSerialDevices(options: SerialDevicesOptions, report: 
   try {
     for (let i = 1; i <= options.count; i++) {
       const id = `serial-${i}`;
+      const { SerialDevice } = await import('./device.js');
       const device = await SerialDevice.create({
         kind: options.kind,
         id,
