@@ -61,7 +61,7 @@ export function recordingContext(id = 'climate', mode: EmitMode = 'resolve'): Re
 }
 
 /** Polls `predicate` every 5 ms; rejects naming `what` after `timeoutMs`. */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -36,7 +36,7 @@ describe('serial source against a faulty simulated device on a socat pty', () =>
     expect(stats.truncated).toBeGreaterThan(5);
     expect(stats.bursts).toBeGreaterThan(0);
     const bad = stats.garbage + stats.truncated;
-    await waitFor('every line accounted for', () => context.records.length + context.deadLetters.length >= stats.intact + bad, 5000, () => ({
+    await waitFor('every line accounted for', () => context.records.length + context.deadLetters.length >= stats.intact + bad, 15_000, () => ({
       records: context.records.length,
       dead: context.deadLetters.length,
       stats,

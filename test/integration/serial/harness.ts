@@ -35,5 +35,5 @@ export function realSerialSource(
 /** Starts the source and waits until its port is open: a pty drops bytes written before that. */
 export async function startConnected(source: Source): Promise<void> {
   await source.start();
-  await waitFor('the serial source to open the pty', () => source.health().state === 'connected', 5000, () => source.health());
+  await waitFor('the serial source to open the pty', () => source.health().state === 'connected', 15_000, () => source.health());
 }

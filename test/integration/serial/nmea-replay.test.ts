@@ -29,7 +29,7 @@ describe('serial source reading a socat pty fed with a real GPS capture', () => 
       await startConnected(source);
       await device.start();
       await device.done;
-      await waitFor(`${sentences.length} records`, () => context.records.length >= sentences.length, 5000, () => context.records.length);
+      await waitFor(`${sentences.length} records`, () => context.records.length >= sentences.length, 15_000, () => context.records.length);
 
       expect(device.stats).toMatchObject({ lines: sentences.length, intact: sentences.length, writeErrors: 0 });
       expect(context.deadLetters).toEqual([]);

@@ -136,7 +136,7 @@ describe('startSerialDevices (the CLI’s engine)', () => {
     const events: Record<string, unknown>[] = [];
     handle = await startSerialDevices({ count: 1, kind: 'json', ratePerSec: 50, unplugEveryMs: 100, unpluggedForMs: 100 }, (event) => events.push(event));
     const path = events[0]?.path;
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 15_000;
     while (!events.some((e) => e.event === 'replugged') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(events.map((e) => e.event)).toContain('unplugged');
     expect(events.find((e) => e.event === 'replugged')?.path).toBe(path);

@@ -21,13 +21,13 @@ describe('serial source stall watchdog on a socat pty', () => {
     const { context } = reader;
     await startConnected(source);
     // The device is powered but says nothing.
-    await waitFor('stalled', () => source?.health().state === 'stalled', 5000, () => source?.health());
+    await waitFor('stalled', () => source?.health().state === 'stalled', 15_000, () => source?.health());
     expect(source.health().detail).toBe(`no bytes from ${device.path} for 300 ms; reopening in 100 ms`);
-    await waitFor('reopened', () => source?.health().state === 'connected', 5000, () => source?.health());
+    await waitFor('reopened', () => source?.health().state === 'connected', 15_000, () => source?.health());
     expect(context.metrics.get('tributary_source_reopens_total', { source: 'sim', reason: 'stall' })).toBeGreaterThanOrEqual(1);
 
     await device.start();
-    await waitFor('records after the stall', () => context.records.length >= 10, 5000, () => source?.health());
+    await waitFor('records after the stall', () => context.records.length >= 10, 15_000, () => source?.health());
     // A talking device does not stall.
     const stallsBefore = context.metrics.get('tributary_source_reopens_total', { source: 'sim', reason: 'stall' });
     const seen = context.records.length;

@@ -24,7 +24,7 @@ describe('serial source when the device is unplugged and plugged back in', () =>
     await waitFor('records before the unplug', () => context.records.length >= 20);
 
     await device.unplug();
-    await waitFor('reconnecting', () => source?.health().state === 'reconnecting', 5000, () => source?.health());
+    await waitFor('reconnecting', () => source?.health().state === 'reconnecting', 15_000, () => source?.health());
     expect(source.health().detail).toMatch(/closed|cannot open/);
     // A few reopen attempts fail while the links are gone.
     await waitFor('failed reopen attempts', () => context.metrics.get('tributary_source_reopens_total', { source: 'sim', reason: 'open_failed' }) >= 2);
@@ -34,8 +34,8 @@ describe('serial source when the device is unplugged and plugged back in', () =>
     const lastSeqBefore = (context.records.at(-1)?.value as { seq: number }).seq;
 
     await device.replug();
-    await waitFor('connected after the replug', () => source?.health().state === 'connected', 5000, () => source?.health());
-    await waitFor('records after the replug', () => context.records.length >= seenBeforeReplug + 20, 5000, () => context.records.length);
+    await waitFor('connected after the replug', () => source?.health().state === 'connected', 15_000, () => source?.health());
+    await waitFor('records after the replug', () => context.records.length >= seenBeforeReplug + 20, 15_000, () => context.records.length);
 
     const after = context.records.slice(seenBeforeReplug).map((r) => (r.value as { seq: number }).seq);
     expect(after[0]).toBeGreaterThan(lastSeqBefore);
@@ -55,7 +55,7 @@ describe('serial source when the device is unplugged and plugged back in', () =>
     await source.start();
     expect(source.health().state).toBe('reconnecting');
     await device.replug();
-    await waitFor('connected', () => source?.health().state === 'connected', 5000, () => source?.health());
+    await waitFor('connected', () => source?.health().state === 'connected', 15_000, () => source?.health());
     await device.start();
     await waitFor('records', () => reader.context.records.length >= 5);
   });

@@ -36,7 +36,7 @@ export function collectingContext(id = 'gps', emit?: (records: DataRecord[]) => 
 }
 
 /** Polls until `condition` holds; fails naming `what` (and the last state) after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean, timeoutMs = 5000, state?: () => unknown): Promise<void> {
+export async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000, state?: () => unknown): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) {
