@@ -4,9 +4,13 @@ import { errorMessage } from '../core/errors.js';
 import { SqliteLogStore } from '../core/log/sqlite-store.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
+import { ApiServer, resolveApiToken } from './api/server.js';
+import { addGroupRoutes } from './api/groups-routes.js';
 import { startHubBroker, type HubBroker, type OnPublish } from './broker/broker.js';
 import type { HubConfig } from './config/types.js';
 import { CredentialStore } from './credentials/store.js';
+import { GroupCoordinator, RECORDS_TOPIC } from './groups/coordinator.js';
+import { AppendNotifier } from './groups/notifier.js';
 import { HubIngest } from './ingest/ingest.js';
 import { HubRetention } from './log/retention.js';
 
@@ -17,6 +21,12 @@ export interface RunningHub {
   store: SqliteLogStore;
   ingest: HubIngest;
   metrics: Metrics;
+  /** The consumer group coordinator (topic `records` = the hub log). */
+  groups: GroupCoordinator;
+  /** Wakes long-polling fetches; call `notify()` after appending to the hub log. */
+  appended: AppendNotifier;
+  /** The HTTP API on listeners.http; more routes can be added with `api.route`. */
+  api: ApiServer;
   /** Closes the broker (waiting for publishes in progress), commits what is pending, closes the stores. */
   stop(): Promise<void>;
 }
@@ -67,7 +77,24 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
     closers.push(() => ingest.flush());
     const retention = new HubRetention(store, { maxBytes: config.log.max_bytes, maxAgeMs: config.log.max_age_s * 1000, logger, metrics });
     closers.push(() => retention.stop());
-    const broker = await startHubBroker({ config, credentials, onPublish: options.onPublish ?? ((agentId, packet) => ingest.onPublish(agentId, packet)), logger, metrics });
+    const appended = new AppendNotifier();
+    const groups = new GroupCoordinator({
+      database: store.database,
+      topics: { [RECORDS_TOPIC]: store },
+      logger: logger.child({ component: 'groups' }),
+      metrics,
+      sessionTimeoutMs: config.groups.session_timeout_ms,
+      rebalanceTimeoutMs: config.groups.rebalance_timeout_ms,
+      offsetReset: config.groups.offset_reset,
+    });
+    closers.push(() => groups.close());
+    const token = config.api.token === undefined ? undefined : resolveApiToken(config.api.token);
+    const api = new ApiServer({ host: config.listeners.http.host, port: config.listeners.http.port, logger: logger.child({ component: 'api' }), metrics, ...(token === undefined ? {} : { token }) });
+    addGroupRoutes(api, groups, appended);
+    await api.listen();
+    closers.push(() => void api.close());
+    if (token === undefined) logger.info({ address: api.url }, 'HTTP API without api.token: it answers clients on this machine only');
+    const broker = await startHubBroker({ config, credentials, onPublish: options.onPublish ?? ((agentId, packet) => ingest.onPublish(agentId, packet).then(() => appended.notify())), logger, metrics });
     const agents = credentials.list().filter((agent) => agent.revokedAt === undefined).length;
     if (agents === 0 && !config.auth.allow_anonymous) logger.warn(`no agents registered in ${credentials.path}: add one with \`tributary hub agent add ID\``);
     logger.info({ hubId: config.hub.id, dataDir: config.hub.data_dir, logId: store.logId, agents }, `hub ${config.hub.id} started (${agents} agent${agents === 1 ? '' : 's'} registered)`);
@@ -79,7 +106,11 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       store,
       ingest,
       metrics,
+      groups,
+      appended,
+      api,
       async stop() {
+        await api.close();
         await running.close();
         closeAll();
         logger.info('hub stopped');

@@ -175,6 +175,116 @@ function authSection(): JsonSchema {
   };
 }
 
+/** Duration strings of the `aggregate:` section: `500ms`, `10s`, `1m`, `1h`, `7d`. */
+export const DURATION_PATTERN = '^([0-9]+)(ms|s|m|h|d)$';
+
+const durationSchema = (description: string, fallback?: string): JsonSchema => ({
+  description,
+  anyOf: [
+    { type: 'string', pattern: DURATION_PATTERN },
+    { type: 'integer', minimum: 1 },
+  ],
+  ...(fallback === undefined ? {} : { default: fallback }),
+});
+
+function aggregateSection(): JsonSchema {
+  return {
+    description: 'The built-in aggregator: per (device key, metric) tumbling windows with count, sum, min, max, mean, last, p50 and p95, by event time, written with its consumed offsets in one transaction (docs/aggregation.md). Without this section it runs with every default.',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      enabled: { description: 'Set false to run the hub without the aggregator.', type: 'boolean', default: true },
+      windows: {
+        description: 'Tumbling window sizes, each a number of milliseconds or a string like "10s", "1m", "1h", "1d". Windows are aligned on the epoch (a 1m window starts at :00).',
+        type: 'array',
+        minItems: 1,
+        maxItems: 8,
+        items: durationSchema('A window size.'),
+        default: ['10s', '1m', '1h'],
+      },
+      metrics: {
+        description: 'Which numbers to aggregate, as paths into the record like `value.temperature_c` or `value.env.humidity`. Absent: every numeric top-level field of the record\'s value (or the value itself when it is a number, as metric `value`).',
+        type: 'array',
+        minItems: 1,
+        items: { description: 'A field path starting with `value.`.', type: 'string', pattern: '^value(\\.[^.]+)+$' },
+      },
+      allowed_lateness_ms: {
+        description: 'How far behind the newest event time seen in a partition a record may be and still update its window; older records are counted as late and not applied.',
+        type: 'integer',
+        minimum: 0,
+        maximum: 7 * 24 * 3600 * 1000,
+        default: 60_000,
+      },
+      retention: {
+        description: 'How long window results are kept: a window of size W is deleted once it ended at least max(min_age, min_windows × W) ago (wall clock; `deleteExpiredWindows`). With the defaults: 7 days for 10s and 1m windows, about 417 days for 1h windows.',
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: {
+          min_age: durationSchema('Every window is kept at least this long after it ended ("7d", "12h", or ms).', '7d'),
+          min_windows: { description: 'Every window size keeps at least this many of its most recent windows (per device and metric).', type: 'integer', minimum: 1, default: 10_000 },
+        },
+      },
+      members: {
+        description: 'Aggregator members in the hub process; the group spreads the log\'s partitions across them.',
+        type: 'integer',
+        minimum: 1,
+        maximum: 64,
+        default: 1,
+      },
+    },
+  };
+}
+
+function groupsSection(): JsonSchema {
+  return {
+    description: 'Consumer groups (docs/consumer-groups.md): members share the hub log\'s partitions and commit their offsets in the hub.',
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      session_timeout_ms: {
+        description: 'A member that has not sent a heartbeat for this long is expired and its partitions go to the others; members may ask for their own (100 to 300000). Members are told to heartbeat every third of it, at most every second.',
+        type: 'integer',
+        minimum: 100,
+        maximum: 300_000,
+        default: 10_000,
+      },
+      rebalance_timeout_ms: {
+        description: 'How long a member may keep a partition it was asked to give up (finishing its batch, committing) before it is expired.',
+        type: 'integer',
+        minimum: 100,
+        maximum: 600_000,
+        default: 30_000,
+      },
+      offset_reset: {
+        description: 'Where a group starts on a partition it has never committed: `earliest` (the oldest record kept) or `latest` (only records appended from then on). A member may choose when it creates the group.',
+        enum: ['earliest', 'latest'],
+        default: 'earliest',
+      },
+    },
+  };
+}
+
+function apiSection(): JsonSchema {
+  return {
+    description: 'The HTTP API on `listeners.http` (consumer groups, fetch).',
+    type: 'object',
+    additionalProperties: false,
+    default: {},
+    properties: {
+      token: {
+        description: 'Bearer token every request must send (`Authorization: Bearer <token>`): { env: NAME } reads an environment variable, { file: PATH } a file (trailing newline removed), a plain string works but keeps it in this file. Without it the API answers clients on the loopback interface only.',
+        oneOf: [
+          { type: 'string', minLength: 16 },
+          { type: 'object', properties: { env: { type: 'string', minLength: 1 } }, required: ['env'], additionalProperties: false },
+          { type: 'object', properties: { file: { type: 'string', minLength: 1 } }, required: ['file'], additionalProperties: false },
+        ],
+      },
+    },
+  };
+}
+
 /** The JSON Schema of the hub config file (flows/hub.schema.json is generated from it). */
 export function buildHubSchema(): JsonSchema {
   return {
@@ -190,6 +300,9 @@ export function buildHubSchema(): JsonSchema {
       log: logSection(),
       limits: limitsSection(),
       auth: authSection(),
+      aggregate: aggregateSection(),
+      groups: groupsSection(),
+      api: apiSection(),
     },
   };
 }

@@ -39,6 +39,34 @@ export interface HubLimits {
   connect_timeout_ms: number;
 }
 
+/** `aggregate:` the built-in aggregator (see hub/aggregate/config.ts for the defaults of a missing section). */
+export interface HubAggregateSection {
+  enabled: boolean;
+  /** Tumbling window sizes: ms numbers or strings like "10s", "1m", "1h". */
+  windows: (string | number)[];
+  /** Field paths (`value.temperature_c`) to aggregate; absent = every numeric top-level field. */
+  metrics?: string[];
+  allowed_lateness_ms: number;
+  retention: { min_age: string | number; min_windows: number };
+  members: number;
+}
+
+/** `groups:` consumer group coordinator settings. */
+export interface GroupsSection {
+  session_timeout_ms: number;
+  rebalance_timeout_ms: number;
+  offset_reset: 'earliest' | 'latest';
+}
+
+/** A secret: inline, from an environment variable, or from a file. */
+export type HubSecretRef = string | { env: string } | { file: string };
+
+/** `api:` the HTTP API. */
+export interface ApiSection {
+  /** Bearer token required on every request; absent = open, to loopback clients only. */
+  token?: HubSecretRef;
+}
+
 /** A validated hub config with defaults applied; frozen. */
 export interface HubConfig {
   /** The file it came from, or undefined when every setting is a default. */
@@ -48,4 +76,8 @@ export interface HubConfig {
   log: HubLogSection;
   limits: HubLimits;
   auth: { allow_anonymous: boolean };
+  /** Absent when the file has no `aggregate:` section: the aggregator then runs with its defaults. */
+  aggregate?: HubAggregateSection;
+  groups: GroupsSection;
+  api: ApiSection;
 }

@@ -22,6 +22,8 @@ const defaults: Omit<HubConfig, 'file'> = {
   log: { partitions: 16, max_bytes: 10 * 1024 ** 3, max_age_s: 7 * 24 * 3600, commit_interval_ms: 0 },
   limits: { max_connections: 1000, max_packet_bytes: 8 * 1024 * 1024, max_in_flight_per_client: 128, connect_timeout_ms: 10_000 },
   auth: { allow_anonymous: false },
+  groups: { session_timeout_ms: 10_000, rebalance_timeout_ms: 30_000, offset_reset: 'earliest' },
+  api: {},
 };
 
 function problemsOf(text: string): string[] {
