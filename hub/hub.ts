@@ -4,6 +4,10 @@ import { errorMessage } from '../core/errors.js';
 import { SqliteLogStore } from '../core/log/sqlite-store.js';
 import type { Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
+import { aggregateSettings } from './aggregate/config.js';
+import { AggregatorService } from './aggregate/aggregator-service.js';
+import { AggregateQueries } from './aggregate/query.js';
+import { addAggregateRoutes } from './api/aggregate-routes.js';
 import { ApiServer, resolveApiToken } from './api/server.js';
 import { addGroupRoutes } from './api/groups-routes.js';
 import { startHubBroker, type HubBroker, type OnPublish } from './broker/broker.js';
@@ -27,6 +31,8 @@ export interface RunningHub {
   appended: AppendNotifier;
   /** The HTTP API on listeners.http; more routes can be added with `api.route`. */
   api: ApiServer;
+  /** The built-in aggregator (consumer group `tributary-aggregator`). */
+  aggregator: AggregatorService;
   /** Closes the broker (waiting for publishes in progress), commits what is pending, closes the stores. */
   stop(): Promise<void>;
 }
@@ -88,9 +94,15 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       offsetReset: config.groups.offset_reset,
     });
     closers.push(() => groups.close());
+    const settings = aggregateSettings(config.aggregate);
+    const aggregator = new AggregatorService({ store, coordinator: groups, notifier: appended, settings, logger: logger.child({ component: 'aggregator' }), metrics });
+    // On a failed start nothing is flushed; the committed offsets make that safe.
+    closers.push(() => aggregator.abandon());
+    await aggregator.start();
     const token = config.api.token === undefined ? undefined : resolveApiToken(config.api.token);
     const api = new ApiServer({ host: config.listeners.http.host, port: config.listeners.http.port, logger: logger.child({ component: 'api' }), metrics, ...(token === undefined ? {} : { token }) });
     addGroupRoutes(api, groups, appended);
+    addAggregateRoutes(api, new AggregateQueries(store.database, settings.windowsMs));
     await api.listen();
     closers.push(() => void api.close());
     if (token === undefined) logger.info({ address: api.url }, 'HTTP API without api.token: it answers clients on this machine only');
@@ -109,9 +121,11 @@ export async function startHub(config: HubConfig, options: HubOptions): Promise<
       groups,
       appended,
       api,
+      aggregator,
       async stop() {
         await api.close();
         await running.close();
+        await aggregator.stop();
         closeAll();
         logger.info('hub stopped');
       },

@@ -24,7 +24,7 @@ export interface AggregatorServiceOptions {
   settings: AggregateSettings;
   logger: Logger;
   metrics: Metrics;
-  /** Flush (commit) once this many records were consumed since the last flush; default 50,000 (bounds memory). */
+  /** Flush (commit) once this many records were consumed since the last flush; default 10,000 (bounds memory; a flush is one durable transaction). */
   flushRecords?: number;
   /** Flush what was consumed at least this often; default 1000 ms. */
   flushIntervalMs?: number;
@@ -59,7 +59,7 @@ export class AggregatorService {
   private readonly onAppended = () => this.scheduleAll();
 
   constructor(private readonly options: AggregatorServiceOptions) {
-    this.flushRecords = options.flushRecords ?? 50_000;
+    this.flushRecords = options.flushRecords ?? 10_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
   }
 
@@ -178,9 +178,7 @@ export class AggregatorService {
       aggregator.reset();
       return;
     }
-    if (aggregator.position > aggregator.committed && (Date.now() - loop.flushedAt >= this.flushIntervalMs || !atEnd)) {
-      if (!this.flush(loop, loops)) return;
-    }
+    if (aggregator.position > aggregator.committed && Date.now() - loop.flushedAt >= this.flushIntervalMs && !this.flush(loop, loops)) return;
     if (!atEnd) this.schedule(loop);
   }
 

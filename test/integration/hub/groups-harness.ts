@@ -3,9 +3,10 @@ import { silentLogger } from '../../../core/logger.js';
 import { loadHubConfigText } from '../../../hub/config/load.js';
 import { startHub, type RunningHub } from '../../../hub/hub.js';
 
-/** A real hub (MQTT and HTTP on free ports; HTTP on `httpHost`) with 4 partitions, in `dataDir`. */
+/** A real hub (MQTT and HTTP on free ports; HTTP on `httpHost`) with 4 partitions, in `dataDir`; the built-in aggregator (its own group) is off unless `extraYaml` has an `aggregate:` section. */
 export async function startGroupsHub(dataDir: string, extraYaml = '', httpHost = '127.0.0.1', httpPort = 0): Promise<{ hub: RunningHub; url: string }> {
-  const yaml = `hub: { data_dir: ${dataDir} }\nlisteners:\n  mqtt: { port: 0 }\n  http: { host: ${JSON.stringify(httpHost)}, port: ${httpPort} }\nlog: { partitions: 4 }\n${extraYaml}`;
+  const aggregate = /^aggregate:/m.test(extraYaml) ? '' : 'aggregate: { enabled: false }\n';
+  const yaml = `hub: { data_dir: ${dataDir} }\nlisteners:\n  mqtt: { port: 0 }\n  http: { host: ${JSON.stringify(httpHost)}, port: ${httpPort} }\nlog: { partitions: 4 }\n${aggregate}${extraYaml}`;
   const hub = await startHub(loadHubConfigText(yaml, 'hub.yaml'), { logger: silentLogger() });
   return { hub, url: hub.api.url };
 }
