@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { SerialPort, SerialPortMock } from 'serialport';
 import { TributaryError, errorMessage } from '../../../core/errors.js';
 import type { DataRecord } from '../../../core/record.js';
@@ -6,6 +7,9 @@ import { createParser, type Parser } from '../../parsers/index.js';
 import { DEFAULT_DELIMITER, checkSerialConfig, delimiterBytes, type SerialSourceConfig } from './config.js';
 import { DelimiterFramer, FixedLengthFramer, type Framer } from './framer.js';
 import { ReopenBackoff } from './reopen-backoff.js';
+
+/** How often a connected real port checks that its device node still exists. */
+const PRESENCE_CHECK_MS = 500;
 
 /** A serialport binding: the real one (bindings-cpp) or `SerialPortMock.binding` in unit tests. */
 export type SerialBinding = typeof SerialPort.binding | typeof SerialPortMock.binding;
@@ -58,6 +62,7 @@ class SerialSource implements Source {
   private SerialPortClass: typeof SerialPort | undefined;
   private reopenTimer: NodeJS.Timeout | undefined;
   private stallTimer: NodeJS.Timeout | undefined;
+  private presenceTimer: NodeJS.Timeout | undefined;
   private paused = false;
   private pendingFrames = 0;
   private readonly inFlight = new Set<Promise<void>>();
@@ -103,6 +108,13 @@ class SerialSource implements Source {
     this.backoff.reset();
     // Loaded on first use: serialport and its native binding cost ~17 MiB of RSS in agents without serial sources.
     this.SerialPortClass ??= (await import('serialport')).SerialPort;
+    // A device node that disappears (USB unplugged, pty gone) does not always make serialport emit
+    // 'close'; watching the path catches it even with the stall watchdog off. Real ports only: a mock
+    // binding's paths do not exist on disk.
+    if (!this.binding) {
+      this.presenceTimer = setInterval(() => this.checkPresence(), PRESENCE_CHECK_MS);
+      this.presenceTimer.unref();
+    }
     return new Promise((resolve) => this.open(resolve));
   }
 
@@ -110,6 +122,7 @@ class SerialSource implements Source {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    clearInterval(this.presenceTimer);
     clearTimeout(this.reopenTimer);
     this.reopenTimer = undefined;
     this.clearStallTimer();
@@ -288,6 +301,16 @@ class SerialSource implements Source {
     this.release(port, 'failed');
     this.flushPartialFrame('the port failed');
     this.scheduleReopen('closed', `${this.config.path} failed (${errorMessage(error)})`, error);
+  }
+
+  private checkPresence(): void {
+    const port = this.port;
+    if (!port || this.state !== 'connected' || existsSync(this.config.path)) return;
+    this.port = undefined;
+    this.clearStallTimer();
+    this.release(port, 'gone');
+    this.flushPartialFrame('the device disappeared');
+    this.scheduleReopen('closed', `${this.config.path} closed (the device disappeared)`);
   }
 
   private onStall(): void {
