@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { integer, positiveInteger, positiveNumber, probability } from '../cli-options.js';
 
 /** `sim-devices mqtt`: simulated MQTT climate sensors, until SIGINT/SIGTERM or --messages per device. */
 export function mqttCommand(): Command {
@@ -51,30 +52,6 @@ Example:
         await stop();
       }
     });
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = integer(value);
-  if (n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number above 0');
-  return n;
-}
-
-function probability(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
-  return n;
 }
 
 function qosLevel(value: string): 0 | 1 {

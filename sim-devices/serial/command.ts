@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { integer, positiveInteger, positiveNumber, probability } from '../cli-options.js';
 import type { SerialDevice, SerialDeviceStats, SerialFaults } from './device.js';
 import type { SerialDeviceKind } from './line-sources.js';
 
@@ -194,26 +195,3 @@ function faultList(value: string): (typeof FAULT_NAMES)[number][] {
   return names as (typeof FAULT_NAMES)[number][];
 }
 
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError('expected an integer');
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = integer(value);
-  if (n < 1) throw new InvalidArgumentError('expected an integer of 1 or more');
-  return n;
-}
-
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('expected a number above 0');
-  return n;
-}
-
-function probability(value: string): number {
-  const n = Number(value);
-  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
-  return n;
-}
