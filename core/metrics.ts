@@ -11,6 +11,24 @@ export interface Gauge {
   set(value: number): void;
 }
 
+/** One histogram series, resolved once (see `Metrics.histogram`). */
+export interface Histogram {
+  observe(value: number): void;
+}
+
+/** Default buckets for latencies in seconds (1 ms .. 10 s). */
+export const LATENCY_BUCKETS_S = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** A histogram's state: counts per bucket (`counts[i]` for values <= `buckets[i]`, the last one above all). */
+export interface HistogramSeries {
+  name: string;
+  labels: Labels;
+  buckets: number[];
+  counts: number[];
+  sum: number;
+  count: number;
+}
+
 interface Series {
   name: string;
   labels: Labels;
@@ -23,6 +41,32 @@ interface Series {
  */
 export class Metrics {
   private readonly series = new Map<string, Series>();
+  private readonly histograms = new Map<string, HistogramSeries>();
+
+  /** A histogram bound to one label set (name ends in the unit, e.g. `_seconds`). */
+  histogram(name: string, labels: Labels = {}, buckets: number[] = LATENCY_BUCKETS_S): Histogram {
+    const k = seriesKey(name, labels);
+    let h = this.histograms.get(k);
+    if (!h) {
+      h = { name, labels: { ...labels }, buckets: [...buckets], counts: new Array<number>(buckets.length + 1).fill(0), sum: 0, count: 0 };
+      this.histograms.set(k, h);
+    }
+    const series = h;
+    return {
+      observe: (value) => {
+        let i = 0;
+        while (i < series.buckets.length && value > series.buckets[i]!) i++;
+        series.counts[i]!++;
+        series.sum += value;
+        series.count++;
+      },
+    };
+  }
+
+  /** All histograms (counts per bucket, not cumulative), for the /metrics endpoint. */
+  histogramSnapshot(): HistogramSeries[] {
+    return [...this.histograms.values()].map((h) => ({ ...h, labels: { ...h.labels }, buckets: [...h.buckets], counts: [...h.counts] }));
+  }
 
   /** Adds `amount` to a counter. */
   inc(name: string, labels: Labels = {}, amount = 1): void {
