@@ -75,9 +75,11 @@ async function fetchRoute(req: ApiRequest, coordinator: GroupCoordinator, notifi
     coordinator.validateLease(group, member, partition, integerText(leaseText, 'lease'));
   }
   let result = fetchRecords(store, partition, offset, maxBytes);
-  // A member's long poll also ends when a rebalance has news for it (give up a partition, take a free one), so it heartbeats at once.
+  // A member's long poll also ends when a rebalance has news for it (give up a partition, take a free one), so it heartbeats at once;
+  // news that came between two of its fetches is told at the start of the next one.
   const groupChanged = new AbortController();
-  if (result.records.length === 0 && result.lost === undefined && result.corrupt.length === 0 && waitMs > 0) {
+  if (group !== undefined && member !== undefined && coordinator.shouldHeartbeat(group, member)) groupChanged.abort();
+  if (result.records.length === 0 && result.lost === undefined && result.corrupt.length === 0 && waitMs > 0 && !groupChanged.signal.aborted) {
     const onChanged = (changed: string) => {
       if (changed === group && member !== undefined && coordinator.shouldHeartbeat(changed, member)) groupChanged.abort();
     };

@@ -116,6 +116,8 @@ interface Member {
   lastSeen: number;
   /** When each partition it still owns was first asked back. */
   revokeAskedAt: Map<number, number>;
+  /** `Group.changes` when it last got an assignment: news after that makes it heartbeat early. */
+  seenChanges: number;
 }
 
 interface Group {
@@ -129,6 +131,8 @@ interface Group {
   /** The single owner of each owned partition: a map, so two owners cannot exist. */
   owners: Map<number, { memberId: string; lease: number }>;
   target: Map<number, string>;
+  /** Counts changes of owners or targets (see `notifyChanged`). */
+  changes: number;
 }
 
 /**
@@ -184,7 +188,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
       this.releaseAll(group, existing);
       return this.respond(group, existing);
     }
-    const member: Member = { id: options.memberId ?? randomUUID(), sessionTimeoutMs, lastSeen: now, revokeAskedAt: new Map() };
+    const member: Member = { id: options.memberId ?? randomUUID(), sessionTimeoutMs, lastSeen: now, revokeAskedAt: new Map(), seenChanges: 0 };
     if (options.staticId !== undefined) member.staticId = options.staticId;
     if (previousStatic) {
       this.takeOverStatic(group, previousStatic, member);
@@ -212,7 +216,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     const response = this.respond(group, member);
     // Partitions it claims without holding them (fenced, e.g. after it was expired): give them up.
     for (const partition of holds) if (group.owners.get(partition)?.memberId !== member.id && !response.revoke.includes(partition)) response.revoke.push(partition);
-    if (freed) this.emit('changed', group.name);
+    if (freed) this.notifyChanged(group);
     return response;
   }
 
@@ -273,10 +277,15 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     }
   }
 
-  /** Whether a member has news in a heartbeat: a partition it holds moves away, a free partition waits for it, or it is unknown. */
+  /**
+   * Whether a member has news since its last heartbeat: a partition it holds moves away, a free partition
+   * waits for it, or it is unknown. News it was already told of does not count again (no busy loop).
+   */
   shouldHeartbeat(groupName: string, memberId: string): boolean {
     const group = this.groups.get(groupName);
-    if (!group?.members.has(memberId)) return true;
+    const member = group?.members.get(memberId);
+    if (!group || !member) return true;
+    if (member.seenChanges >= group.changes) return false;
     for (const [partition, owner] of group.owners) if (owner.memberId === memberId && group.target.get(partition) !== memberId) return true;
     for (const [partition, id] of group.target) if (id === memberId && !group.owners.has(partition)) return true;
     return false;
@@ -369,7 +378,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     let group = this.groups.get(name);
     if (!group) {
       if (!MEMBER_ID_PATTERN.test(name)) throw new TributaryError('ERR_GROUP_NAME', `group name ${JSON.stringify(name)} is invalid: use 1 to 128 letters, digits, '.', '_', ':' or '-'`);
-      group = { name, topic, store: this.topicStore(topic), offsetReset: offsetReset ?? this.options.offsetReset, epoch: 0, members: new Map(), staticIds: new Map(), owners: new Map(), target: new Map() };
+      group = { name, topic, store: this.topicStore(topic), offsetReset: offsetReset ?? this.options.offsetReset, epoch: 0, members: new Map(), staticIds: new Map(), owners: new Map(), target: new Map(), changes: 0 };
       this.groups.set(name, group);
     }
     return group;
@@ -406,6 +415,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     const pending = [...group.target].filter(([p, id]) => id === member.id && group.owners.get(p)?.memberId !== member.id).map(([p]) => p);
     const stable = Math.min(1000, Math.floor(member.sessionTimeoutMs / 3));
     const heartbeatIntervalMs = revoke.length > 0 || pending.length > 0 ? Math.min(stable, REBALANCE_HEARTBEAT_MS) : stable;
+    member.seenChanges = group.changes;
     return { memberId: member.id, epoch: group.epoch, assignment: assignment.sort((a, b) => a.partition - b.partition), revoke: revoke.sort((a, b) => a - b), pending: pending.sort((a, b) => a - b), heartbeatIntervalMs };
   }
 
@@ -433,7 +443,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
 
   private releaseAll(group: Group, member: Member): void {
     for (const [partition, owner] of [...group.owners]) if (owner.memberId === member.id) this.release(group, member, partition);
-    this.emit('changed', group.name);
+    this.notifyChanged(group);
   }
 
   private remove(group: Group, member: Member, reason: string): void {
@@ -457,6 +467,12 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     this.options.logger.info({ group: group.name, member: member.id, replaced: previous.id, staticId: member.staticId }, 'static member rejoined: keeps its partitions');
   }
 
+  /** Members long-polling a fetch hear of it at once (see `shouldHeartbeat`). */
+  private notifyChanged(group: Group): void {
+    group.changes += 1;
+    this.emit('changed', group.name);
+  }
+
   private rebalance(group: Group): void {
     const target = assignPartitions(group.store.partitions, [...group.members.keys()], group.target);
     const changed = target.size !== group.target.size || [...target].some(([p, id]) => group.target.get(p) !== id);
@@ -464,7 +480,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     if (!changed) return;
     group.epoch += 1;
     this.options.metrics.inc('tributary_group_rebalances_total', { group: group.name });
-    this.emit('changed', group.name);
+    this.notifyChanged(group);
   }
 
   private lagMs(store: LogStore, partition: number, offset: number, now: number): number {

@@ -102,6 +102,28 @@ describe('GroupCoordinator', () => {
     expect(Math.abs(a.held.size - c.held.size)).toBeLessThanOrEqual(1);
   });
 
+  it('tells a member to heartbeat early only for news since its last heartbeat', () => {
+    const a = join_();
+    const b = join_();
+    settle([a, b]);
+    expect(coordinator.shouldHeartbeat('g', a.id)).toBe(false);
+    expect(coordinator.shouldHeartbeat('g', b.id)).toBe(false);
+    coordinator.leave('g', b.id);
+    // b's partitions are free and meant for a: news, until a heartbeats and takes them.
+    expect(coordinator.shouldHeartbeat('g', a.id)).toBe(true);
+    a.heartbeat();
+    expect(a.held.size).toBe(PARTITIONS);
+    expect(coordinator.shouldHeartbeat('g', a.id)).toBe(false);
+    expect(coordinator.shouldHeartbeat('g', 'no-such-member')).toBe(true);
+    // A newcomer: a is asked to revoke half; once told (a heartbeat that still holds them), it is not told again.
+    const c = join_();
+    expect(coordinator.shouldHeartbeat('g', a.id)).toBe(true);
+    const answer = coordinator.heartbeat('g', a.id, [...a.held.keys()]);
+    expect(answer.revoke.length).toBe(PARTITIONS / 2);
+    expect(coordinator.shouldHeartbeat('g', a.id)).toBe(false);
+    expect(c.held.size).toBe(0);
+  });
+
   it('is sticky: a join moves only the partitions the newcomer gets', () => {
     const a = join_();
     const b = join_();
