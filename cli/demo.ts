@@ -9,14 +9,16 @@ function wholeNumber(value: string): number {
 /** `tributary demo`: simulated devices and agents on this machine. */
 export function demoCommand(): Command {
   return new Command('demo')
-    .description('run the demo: simulated GPS (virtual serial port) and MQTT climate sensors feeding two agents')
+    .description('run the demo: a hub with its dashboard, simulated GPS (virtual serial port) and MQTT climate sensors feeding two agents')
     .option('--data-dir <dir>', 'where the demo agents keep their logs', './data/demo')
     .option('--sensors <n>', 'simulated MQTT climate sensors', wholeNumber, 4)
     .option('--duration <seconds>', 'stop by itself after this long (0 = until Ctrl-C)', wholeNumber, 0)
+    .option('--http-port <port>', 'the dashboard\'s port (another free port when it is taken)', wholeNumber, 8080)
+    .option('--http-host <address>', 'where the dashboard listens (0.0.0.0: reachable from the LAN, with the login token)', '127.0.0.1')
     .addHelpText('after', '\nNeeds socat (scripts/setup.sh installs it). Ctrl-C stops the devices and agents cleanly.')
-    .action(async (options: { dataDir: string; sensors: number; duration: number }) => {
+    .action(async (options: { dataDir: string; sensors: number; duration: number; httpPort: number; httpHost: string }) => {
       const { runDemo } = await import('../demo/run-demo.js');
-      await runDemo({ dataDir: options.dataDir, sensors: options.sensors, durationS: options.duration });
+      await runDemo({ dataDir: options.dataDir, sensors: options.sensors, durationS: options.duration, httpPort: options.httpPort, httpHost: options.httpHost });
       process.exit(0);
     });
 }

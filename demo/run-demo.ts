@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { connect, createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,10 @@ export interface DemoOptions {
   sensors: number;
   /** Stop by itself after this many seconds (0 = until Ctrl-C). */
   durationS: number;
+  /** The hub's HTTP port (dashboard and API); taken when free, else any free port. */
+  httpPort: number;
+  /** Where the hub's HTTP listener binds: 127.0.0.1 keeps the dashboard on this machine. */
+  httpHost: string;
 }
 
 interface DemoProcess {
@@ -26,8 +32,8 @@ interface DemoProcess {
 /**
  * The demo: a hub, an edge MQTT broker with simulated climate sensors, a simulated GPS receiver on a
  * real virtual serial port (socat), and two agents (flows/gps-tracker.yaml, flows/greenhouse.yaml)
- * forwarding to the hub, each its own process. Prints what every log holds every few seconds; Ctrl-C
- * stops everything cleanly.
+ * forwarding to the hub, each its own process. Prints the dashboard's URL and login token, then what
+ * every log holds every 10 s; Ctrl-C stops everything cleanly.
  */
 export async function runDemo(options: DemoOptions): Promise<void> {
   const dataDir = resolve(options.dataDir);
@@ -46,8 +52,13 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     console.log(`demo: simulated GPS receiver on virtual serial port ${gps.path} (socat pty), 2 sentences/s, occasional line noise`);
 
     const hubPort = await freePort();
+    const httpPort = options.httpPort !== 0 && (await isPortFree(options.httpPort, options.httpHost)) ? options.httpPort : await freePort();
+    const token = dashboardToken(dataDir);
     const hubConfig = join(dataDir, 'hub.yaml');
-    writeFileSync(hubConfig, `hub: { id: demo-hub, data_dir: ${join(dataDir, 'hub')} }\nlisteners:\n  mqtt: { host: 127.0.0.1, port: ${hubPort} }\n  http: { host: 127.0.0.1, port: ${await freePort()} }\n`);
+    writeFileSync(
+      hubConfig,
+      `hub: { id: demo-hub, data_dir: ${join(dataDir, 'hub')} }\nlisteners:\n  mqtt: { host: 127.0.0.1, port: ${hubPort} }\n  http: { host: ${options.httpHost}, port: ${httpPort} }\napi:\n  token: { file: ${token.file} }\n`,
+    );
     const passwords: Record<string, string> = {};
     for (const agentId of ['van-017', 'greenhouse-a']) passwords[agentId] = await registerAgent(hubConfig, agentId, dataDir);
     const hub = startProcess('hub', ['hub', '--config', hubConfig], join(dataDir, 'hub'), dataDir, {});
@@ -67,9 +78,14 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const sensors = await startMqttSensors({ url: broker.url, count: options.sensors, topicPrefix: 'greenhouse', ratePerSec: 2, qos: 1, faults: { garbageProbability: 0.01 } });
     cleanups.push(() => sensors.stop());
     console.log(`demo: ${options.sensors} simulated climate sensors publishing to greenhouse/<id>/climate (QoS 1, 2/s each, 1% garbage)`);
-    console.log('demo: the dashboard comes with a later release; meanwhile inspect the logs (agents\' and hub\'s) with');
-    for (const a of [...agents, hub]) console.log(`        node bin/tributary.js log dump --data-dir ${a.dataDir} --from 0 --to 5`);
-    console.log(`demo: process logs are in ${dataDir}/<name>.log; Ctrl-C stops everything\n`);
+    const shownHost = options.httpHost === '0.0.0.0' || options.httpHost === '::' ? hostname() : options.httpHost;
+    console.log(`demo: inspect any log with  node bin/tributary.js log dump --data-dir ${hub.dataDir} --from 0 --to 5`);
+    console.log(`demo: process logs are in ${dataDir}/<name>.log`);
+    console.log('');
+    console.log(`  Dashboard:  http://${shownHost}:${httpPort}/`);
+    console.log(`  Login token: ${token.value}   (also in ${token.file})`);
+    console.log('');
+    console.log('demo: Ctrl-C stops everything\n');
 
     let stopping = false;
     const stopped = new Promise<void>((done) => {
@@ -82,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         done();
       });
     });
-    const timer = setInterval(() => printStatus([...agents, hub], sensors.counts().published), 3000);
+    const timer = setInterval(() => printStatus([...agents, hub], sensors.counts().published), 10_000);
     await stopped;
     stopping = true;
     clearInterval(timer);
@@ -120,6 +136,26 @@ async function registerAgent(hubConfig: string, agentId: string, dataDir: string
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, out.trim(), { mode: 0o600 });
   return file;
+}
+
+/** The dashboard login token: kept across demo runs (a browser's session survives a restart of the demo only with the same token). */
+function dashboardToken(dataDir: string): { file: string; value: string } {
+  const file = join(dataDir, 'secrets', 'dashboard-token');
+  if (existsSync(file)) return { file, value: readFileSync(file, 'utf8').trim() };
+  mkdirSync(dirname(file), { recursive: true });
+  const value = randomBytes(16).toString('hex');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return { file, value };
+}
+
+async function isPortFree(port: number, host: string): Promise<boolean> {
+  const server = createServer();
+  const free = await new Promise<boolean>((done) => {
+    server.once('error', () => done(false));
+    server.listen(port, host, () => done(true));
+  });
+  if (free) await new Promise<void>((done) => server.close(() => done()));
+  return free;
 }
 
 async function freePort(): Promise<number> {

@@ -12,6 +12,8 @@ export interface CliProcess {
   stdout: string[];
   /** Resolves with the first log line matching, or rejects after timeoutMs. */
   waitForLog(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Resolves with the stdout so far once it matches, or rejects after timeoutMs or when the process exits. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -50,6 +52,16 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProces
     logs,
     stdout,
     exited,
+    async waitForOutput(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const text = stdout.join('');
+        if (pattern.test(text)) return text;
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process exited before printing ${pattern}; stdout:\n${text}`);
+        if (Date.now() > deadline) throw new Error(`no output matching ${pattern} within ${timeoutMs} ms; stdout:\n${text}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     waitForLog(match, timeoutMs = 15_000) {
       const found = logs.find(match);
       if (found) return Promise.resolve(found);

@@ -18,7 +18,15 @@ describe('tributary demo (the README main command)', () => {
   afterAll(() => dir.remove());
 
   it('runs hub, simulated devices and two agents, forwards to the hub, and stops cleanly', async () => {
-    const demo = startCli(['demo', '--duration', '8', '--data-dir', dir.path]);
+    const demo = startCli(['demo', '--duration', '10', '--data-dir', dir.path, '--http-port', '0']);
+    await demo.waitForOutput(/Login token: [0-9a-f]{32}/, 30_000);
+    const printed = demo.stdout.join('');
+    const url = /Dashboard: +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed)?.[1];
+    const token = /Login token: ([0-9a-f]{32})/.exec(printed)?.[1];
+    expect(url, printed).toBeDefined();
+    // The printed login opens the hub's API; without it the hub refuses.
+    expect((await fetch(`${url}v1/groups`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    expect((await fetch(`${url}v1/groups`)).status).toBe(401);
     const { code } = await demo.exited;
     const out = demo.stdout.join('');
     expect(code, out).toBe(0);
