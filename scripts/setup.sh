@@ -16,12 +16,16 @@ need_node() {
   }
 }
 
-# Debian packages: socat (virtual serial ports), mosquitto (a real MQTT broker for tests and the demo).
+# Debian packages: socat (virtual serial ports), mosquitto (a real MQTT broker for tests and the demo),
+# chromium (the dashboard's browser tests drive it headless through playwright-core), docker-compose
+# (validates docker-compose.yml; no Docker engine is needed).
 install_system_packages() {
   local missing=()
   command -v socat >/dev/null || missing+=(socat)
   command -v mosquitto >/dev/null || missing+=(mosquitto)
   command -v mosquitto_pub >/dev/null || missing+=(mosquitto-clients)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v docker-compose >/dev/null || missing+=(docker-compose)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing ${missing[*]} with apt-get"
   local sudo=""
