@@ -26,27 +26,44 @@ function fail(error: unknown): never {
   process.exit(code === 'ERR_LOG_NOT_FOUND' ? ExitCode.noInput : code === 'ERR_CLI_USAGE' ? ExitCode.usage : ExitCode.software);
 }
 
+/** A `verifyLog` progress callback writing to stderr at most every `intervalMs`, and once at the end. */
+function progressPrinter(enabled: boolean, intervalMs: number): ((checked: number, total: number) => void) | undefined {
+  if (!enabled) return undefined;
+  const started = Date.now();
+  let last = started;
+  return (checked, total) => {
+    const now = Date.now();
+    if (now - last < intervalMs && checked < total) return;
+    last = now;
+    const seconds = ((now - started) / 1000).toFixed(1);
+    process.stderr.write(`verify: ${checked}/${total} batches (${Math.floor((100 * checked) / Math.max(1, total))}%), ${seconds} s\n`);
+  };
+}
+
 function verifyCommand(): Command {
   return new Command('verify')
     .description('check every batch CRC and every partition counter of a durable log (read-only; safe while the agent runs)')
     .option('--data-dir <dir>', "the agent's data dir (agent.data_dir in the flow)")
     .option('--file <path>', 'the log file itself, instead of --data-dir')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', '\nExit codes: 0 the log is consistent, 1 problems found, 66 no log there.\n\nExample:\n  tributary log verify --data-dir /var/lib/tributary/agent')
-    .action((options: { dataDir?: string; file?: string; json?: boolean }) => {
+    .option('--progress', 'print progress on stderr even when it is not a terminal (on a terminal it is on)')
+    .option('--progress-interval-ms <ms>', 'at most one progress line this often', offsetArg, 1000)
+    .addHelpText('after', `
+Progress ("verify: CHECKED/TOTAL batches (P%)") goes to stderr about once a second on a large log; the
+report goes to stdout.
+
+Exit codes: ${ExitCode.ok} the log is consistent, ${ExitCode.problemsFound} problems found, ${ExitCode.usage} usage, ${ExitCode.noInput} no log there, ${ExitCode.software} internal error.
+
+Example:
+  tributary log verify --data-dir /var/lib/tributary/agent`)
+    .action((options: { dataDir?: string; file?: string; json?: boolean; progress?: boolean; progressIntervalMs: number }) => {
       let log: ReadOnlyLog;
       try {
         log = openFromOptions(options);
       } catch (error) {
         fail(error);
       }
-      let lastProgress = Date.now();
-      const report = verifyLog(log.db, (checked, total) => {
-        if (Date.now() - lastProgress > 1000 && process.stderr.isTTY !== false) {
-          lastProgress = Date.now();
-          process.stderr.write(`verify: ${checked}/${total} batches (${Math.round((100 * checked) / Math.max(1, total))}%)\n`);
-        }
-      });
+      const report = verifyLog(log.db, progressPrinter(options.progress === true || process.stderr.isTTY === true, options.progressIntervalMs));
       log.close();
       if (options.json) {
         console.log(JSON.stringify({ logId: log.logId, ...report }, null, 2));
