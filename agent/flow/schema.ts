@@ -53,6 +53,22 @@ function agentSchema(): JsonSchema {
       },
       flow_name: { description: 'A name for this flow, reported in the agent\'s status.', type: 'string', minLength: 1 },
       flow_version: { description: 'A version for this flow (quote numbers: "3"), reported in the agent\'s status so you can see which flow an agent runs.', type: 'string', minLength: 1 },
+      status_interval_ms: {
+        description: 'How often the agent sends its status heartbeat (buffer depth, lag, totals, source health) to the hub while connected. The hub marks the agent offline after 3 missed intervals.',
+        type: 'integer',
+        minimum: 500,
+        maximum: 3_600_000,
+        default: 5000,
+      },
+      http: {
+        description: 'Serve the agent\'s observability endpoint: GET /metrics (Prometheus), /healthz, /readyz and /status (the status report as JSON). Absent = no HTTP server.',
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          host: { description: 'Address to listen on; 127.0.0.1 keeps it on this machine, 0.0.0.0 opens it to the network (it has no authentication).', type: 'string', minLength: 1, default: '127.0.0.1' },
+          port: { description: 'TCP port to listen on; 0 picks a free one (logged at start).', type: 'integer', minimum: 0, maximum: 65535, default: 9464 },
+        },
+      },
     },
   };
 }

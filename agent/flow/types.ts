@@ -10,6 +10,17 @@ export interface AgentSection {
   /** Optional: the flow's name and version, reported in status. */
   flow_name?: string;
   flow_version?: string;
+  /** How often the status heartbeat goes to the hub while connected. */
+  status_interval_ms: number;
+  /** The agent's HTTP endpoint (/metrics, /healthz, /readyz, /status); none when absent. */
+  http?: AgentHttpSection;
+}
+
+/** `agent.http:` where the agent's observability endpoint listens. */
+export interface AgentHttpSection {
+  host: string;
+  /** 0 picks a free port (it is logged). */
+  port: number;
 }
 
 /** A source or processor entry: its `type` picks the spec, the rest is the spec's config. */

@@ -7,6 +7,7 @@ import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { topics, type Hello, type Positions } from '../../core/protocol.js';
+import type { AgentStatusReport, OfflineNotice } from '../../core/status.js';
 import { resolveSecret } from '../flow/secrets.js';
 import type { ForwardConfig } from './config.js';
 import { buildWireBatch, type WireBatch } from './wire-batch.js';
@@ -23,6 +24,19 @@ export interface ForwarderOptions {
   metrics: Metrics;
   /** Called when the hub acknowledged records (room for a blocked buffer). */
   onAcknowledged(): void;
+  /** The status heartbeat to publish on the forwarder's connection; none when absent. */
+  status?: StatusChannel;
+}
+
+/** What the forwarder publishes on `topics.status` (docs/protocol.md, "Status"). */
+export interface StatusChannel {
+  intervalMs: number;
+  /** The next report; `withFlowYaml` for the first one after each connect. */
+  report(withFlowYaml: boolean): AgentStatusReport;
+  /** The last will of a connection about to be opened (`connection_lost`). */
+  lastWill(): OfflineNotice;
+  /** The goodbye of a clean stop (`shutdown`). */
+  shutdownNotice(): OfflineNotice;
 }
 
 interface PartitionLane {
@@ -42,6 +56,10 @@ export interface ForwarderStatus {
 }
 
 const CURSOR_SAVE_INTERVAL_MS = 1000;
+/** How long a clean stop waits for the hub to acknowledge the shutdown notice. */
+const SHUTDOWN_NOTICE_TIMEOUT_MS = 1000;
+/** How long a clean stop waits for acknowledgements of what is still in flight before dropping the connection. */
+const END_TIMEOUT_MS = 2000;
 
 /**
  * Publishes the agent log to the hub, partition by partition, in order, several batches in flight.
@@ -60,6 +78,7 @@ export class Forwarder {
   private stableTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private connection = 0;
   private rateWindowStart = 0;
@@ -98,10 +117,29 @@ export class Forwarder {
     this.state = 'stopped';
     for (const t of [this.reconnectTimer, this.stableTimer, this.lingerTimer]) if (t) clearTimeout(t);
     if (this.cursorTimer) clearInterval(this.cursorTimer);
+    if (this.statusTimer) clearInterval(this.statusTimer);
     const client = this.client;
     this.client = undefined;
-    if (client) await client.endAsync(false).catch(() => undefined);
+    if (client) {
+      if (client.connected) await this.sayGoodbye(client);
+      // A clean DISCONNECT makes the broker discard the last will; past the timeout the hub is not answering.
+      const ended = await withTimeout(client.endAsync(false).then(() => true, () => true), END_TIMEOUT_MS);
+      if (!ended) await client.endAsync(true).catch(() => undefined);
+    }
     this.saveCursors();
+  }
+
+  /** Publishes the shutdown notice (QoS 1) and waits a moment for its PUBACK. */
+  private async sayGoodbye(client: MqttClient): Promise<void> {
+    const status = this.options.status;
+    if (!status) return;
+    try {
+      const sent = client.publishAsync(topics.status(this.options.agentId), JSON.stringify(status.shutdownNotice()), { qos: 1, retain: false });
+      const acknowledged = await withTimeout(sent.then(() => true), SHUTDOWN_NOTICE_TIMEOUT_MS);
+      if (!acknowledged) this.options.logger.warn({ timeoutMs: SHUTDOWN_NOTICE_TIMEOUT_MS }, 'the hub did not acknowledge the shutdown notice in time; it will see the connection close');
+    } catch (error) {
+      this.options.logger.warn({ err: error }, `could not send the shutdown notice: ${errorMessage(error)}`);
+    }
   }
 
   private connect(): void {
@@ -118,8 +156,11 @@ export class Forwarder {
       this.disconnected(connection, errorMessage(error));
       return;
     }
+    const status = this.options.status;
     const client = this.mqtt!.connect(config.url, {
       clientId: `tributary-agent-${agentId}`,
+      // The broker publishes this when the connection dies without a DISCONNECT: the hub marks the agent offline at once.
+      will: status ? { topic: topics.status(agentId), payload: Buffer.from(JSON.stringify(status.lastWill())), qos: 1, retain: false } : undefined,
       username: config.username ?? agentId,
       password,
       ca,
@@ -164,6 +205,7 @@ export class Forwarder {
       this.options.logger.info({ hub: config.url, positions: hub.next }, 'connected to the hub; forwarding');
       this.stableTimer = setTimeout(() => this.backoff.reset(), config.stable_after_ms);
       this.pump();
+      this.startStatus(connection, client);
     } catch (error) {
       this.disconnected(connection, `handshake failed: ${errorMessage(error)}`);
     }
@@ -193,6 +235,7 @@ export class Forwarder {
     this.state = 'disconnected';
     this.detail = why;
     for (const t of [this.stableTimer, this.lingerTimer]) if (t) clearTimeout(t);
+    if (this.statusTimer) clearInterval(this.statusTimer);
     const client = this.client;
     this.client = undefined;
     client?.removeAllListeners();
@@ -206,6 +249,39 @@ export class Forwarder {
     if (wasConnected || this.backoff.attempts === 1) this.options.logger.warn(log, 'hub connection lost; records stay in the log and are sent after reconnecting');
     else this.options.logger.debug(log, 'hub still unreachable');
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** A report now (with the flow file), then one every interval while this connection lasts. */
+  private startStatus(connection: number, client: MqttClient): void {
+    const status = this.options.status;
+    if (!status) return;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.publishStatus(connection, client, status, true);
+    this.statusTimer = setInterval(() => this.publishStatus(connection, client, status, false), status.intervalMs);
+    this.statusTimer.unref();
+  }
+
+  /** QoS 0, outside the batch lanes: a report never waits for, delays or counts as a batch. */
+  private publishStatus(connection: number, client: MqttClient, status: StatusChannel, withFlowYaml: boolean): void {
+    if (connection !== this.connection || this.state !== 'connected') return;
+    const { metrics, logger, agentId } = this.options;
+    let payload: string;
+    try {
+      payload = JSON.stringify(status.report(withFlowYaml));
+    } catch (error) {
+      metrics.inc('tributary_status_errors_total', { reason: 'build' });
+      logger.error({ err: error }, `could not build the status report: ${errorMessage(error)}`);
+      return;
+    }
+    client.publish(topics.status(agentId), payload, { qos: 0, retain: false }, (error) => {
+      if (!error) {
+        metrics.inc('tributary_status_reports_total');
+        return;
+      }
+      // The connection is failing; its own error handling reconnects.
+      metrics.inc('tributary_status_errors_total', { reason: 'publish' });
+      logger.debug({ err: error }, 'status report not sent');
+    });
   }
 
   /** Fills every partition's in-flight window from the log. */
@@ -328,4 +404,11 @@ export class Forwarder {
       this.options.logger.warn({ err: error }, 'could not save the forward cursor; it is saved with the next commit');
     }
   }
+}
+
+/** Resolves with the promise's value, or false when it takes longer than `ms`. */
+function withTimeout(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  return Promise.race([promise.catch(() => false), timeout]).finally(() => clearTimeout(timer));
 }

@@ -2,7 +2,7 @@ import { encodeRecord, joinEncodedRecords, Codec } from '../../core/log/batch.js
 import type { BatchToAppend, LogStore } from '../../core/log/store.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../core/metrics.js';
+import type { Histogram, Metrics } from '../../core/metrics.js';
 import type { DataRecord } from '../../core/record.js';
 import type { WhenFull } from '../flow/types.js';
 import { createGate, type Gate } from './gate.js';
@@ -71,6 +71,7 @@ export class AgentBuffer {
   private retryDelayMs = 0;
   private readonly maintenanceTimer: NodeJS.Timeout;
   private closed = false;
+  private readonly commitSeconds: Histogram;
   /** Called after every successful commit (the forwarder sends what became durable). */
   onCommitted: () => void = () => undefined;
 
@@ -82,6 +83,7 @@ export class AgentBuffer {
       this.parts.push({ partition: p, open: [], openBytes: 0, firstTs: 0, maxTs: 0, gate: undefined, sealed: [], blocked: false });
     }
     this.capPerPartition = Math.floor(options.maxBytes / store.partitions);
+    this.commitSeconds = options.metrics.histogram('tributary_log_commit_seconds', { log: 'agent' });
     this.maintenanceTimer = setInterval(() => this.maintain(), options.maintenanceIntervalMs ?? 5000);
     this.maintenanceTimer.unref();
   }
@@ -196,7 +198,7 @@ export class AgentBuffer {
       this.store.append(writing.map((s) => s.batch));
       const m = this.options.metrics;
       m.inc('tributary_buffer_commits_total');
-      m.inc('tributary_buffer_commit_seconds_sum', {}, (performance.now() - started) / 1000);
+      this.commitSeconds.observe((performance.now() - started) / 1000);
       let records = 0;
       for (const s of writing) {
         records += s.batch.count;

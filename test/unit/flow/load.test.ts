@@ -45,7 +45,7 @@ describe('a valid flow', () => {
     const flow = load(minimal);
     expect(flow).toEqual({
       file: 'flow.yaml',
-      agent: { id: 'edge-1', data_dir: '/var/lib/tributary' },
+      agent: { id: 'edge-1', data_dir: '/var/lib/tributary', status_interval_ms: 5000 },
       sources: { tick: { type: 'ticker', rate_per_sec: 1 } },
       processors: {},
       buffer: {
