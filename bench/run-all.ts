@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const benchmarks = ['log-append', 'mqtt-source', 'agent-rss', 'forward', 'aggregate', 'rebalance'];
+const benchmarks = ['log-append', 'mqtt-source', 'agent-rss', 'forward', 'aggregate', 'hub-aggregate', 'rebalance'];
 
 /** Runs one benchmark script; its stdout is echoed and kept, its stderr (progress lines) passes through. */
 function run(name: string): Promise<{ code: number | null; output: string }> {

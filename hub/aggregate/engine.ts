@@ -36,6 +36,8 @@ export interface PartitionAggregatorOptions {
 export interface FlushResult {
   windows: number;
   nextOffset: number;
+  /** The windows written, as committed (the live feed sends them). */
+  written: readonly WindowState[];
 }
 
 /** The open windows of one (device key, metric), per window size. */
@@ -123,34 +125,46 @@ export class PartitionAggregator {
     return this.maxTs - this.settings.allowedLatenessMs;
   }
 
-  /** Applies records (in offset order) in memory; records below `position` were applied already and are skipped. */
+  /** Applies records (in offset order) in memory; records below `position` were applied already and are skipped (counted as duplicates). */
   process(records: readonly OffsetRecord[]): void {
-    const configured = this.settings.metrics;
     for (const { offset, record } of records) {
       if (offset < this.nextOffset) {
         this.duplicatesSinceFlush += 1;
         continue;
       }
-      this.nextOffset = offset + 1;
-      this.recordsSinceFlush += 1;
-      const ts = record.ts;
-      if (!Number.isFinite(ts)) continue;
-      if (ts > this.maxTs) this.maxTs = ts;
-      const value = record.value;
-      if (configured === undefined) {
-        if (typeof value === 'number') {
-          if (Number.isFinite(value)) this.apply(record.key, 'value', value, ts);
-        } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-          for (const field in value) {
-            const v = value[field];
-            if (typeof v === 'number' && Number.isFinite(v)) this.apply(record.key, field, v, ts);
-          }
+      this.applyRecord(offset, record);
+    }
+  }
+
+  /**
+   * Applies a decoded batch whose first record has offset `baseOffset`, from `position` on (the part
+   * below it was read before: skipped, not counted). The log reader's path: no per-record wrapper objects.
+   */
+  processBatch(baseOffset: number, records: readonly DataRecord[]): void {
+    for (let i = Math.max(0, this.nextOffset - baseOffset); i < records.length; i++) this.applyRecord(baseOffset + i, records[i]!);
+  }
+
+  private applyRecord(offset: number, record: DataRecord): void {
+    const configured = this.settings.metrics;
+    this.nextOffset = offset + 1;
+    this.recordsSinceFlush += 1;
+    const ts = record.ts;
+    if (!Number.isFinite(ts)) return;
+    if (ts > this.maxTs) this.maxTs = ts;
+    const value = record.value;
+    if (configured === undefined) {
+      if (typeof value === 'number') {
+        if (Number.isFinite(value)) this.apply(record.key, 'value', value, ts);
+      } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+        for (const field in value) {
+          const v = value[field];
+          if (typeof v === 'number' && Number.isFinite(v)) this.apply(record.key, field, v, ts);
         }
-      } else {
-        for (const metric of configured) {
-          const v = valueAt(value, metric.path);
-          if (v !== undefined) this.apply(record.key, metric.name, v, ts);
-        }
+      }
+    } else {
+      for (const metric of configured) {
+        const v = valueAt(value, metric.path);
+        if (v !== undefined) this.apply(record.key, metric.name, v, ts);
       }
     }
   }
@@ -198,7 +212,7 @@ export class PartitionAggregator {
     this.recordsSinceFlush = 0;
     this.duplicatesSinceFlush = 0;
     this.evictClosed();
-    return { windows: windows.length, nextOffset };
+    return { windows: windows.length, nextOffset, written: windows };
   }
 
   /** Number of windows held in memory (open ones, and closed ones not yet flushed). */

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { TributaryError } from '../../core/errors.js';
 import { describeWindows } from './config.js';
-import { durationMs } from './duration.js';
+import { durationMs, formatDuration } from './duration.js';
 import { QuantileSketch } from './sketch.js';
 import { ensureAggregateSchema } from './store.js';
 import type { WindowRow } from './window-state.js';
@@ -88,6 +88,7 @@ export class AggregateQueries {
         WHERE ${byKey ? 'key = @key AND ' : ''}${byMetric ? 'metric = @metric AND ' : ''}window_ms = @windowMs AND window_start >= @from AND window_start < @to
         ORDER BY window_start, key, metric LIMIT @limit`))),
       latest: db.prepare<[{ key: string | null }], LatestValue>('SELECT key, metric, value, ts FROM aggregate_latest WHERE (@key IS NULL OR key = @key) ORDER BY key, metric'),
+      series: db.prepare<[], { key: string; metric: string }>('SELECT key, metric FROM aggregate_latest ORDER BY key, metric'),
       late: db.prepare<[{ key: string | null }], LateCount>('SELECT key, metric, window_ms, count FROM aggregate_late WHERE (@key IS NULL OR key = @key) ORDER BY key, metric, window_ms'),
     };
   }
@@ -110,6 +111,11 @@ export class AggregateQueries {
   /** The newest value of every metric of one device (or of every device). */
   latestValues(query: { key?: string } = {}): LatestValue[] {
     return this.statements.latest.all({ key: textParam('key', query.key) ?? null });
+  }
+
+  /** Every (device key, metric) aggregated so far, and the configured window sizes ("10s", "1m"): what a chart can show. */
+  series(): { series: { key: string; metric: string }[]; windows: string[] } {
+    return { series: this.statements.series.all(), windows: this.windowsMs.map(formatDuration) };
   }
 
   /** Late record counts of one device (or of every device). */

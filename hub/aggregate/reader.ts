@@ -2,7 +2,8 @@ import { errorMessage } from '../../core/errors.js';
 import type { LogStore } from '../../core/log/store.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
-import { batchRecords, type PartitionAggregator } from './engine.js';
+import { decodeBatch } from '../../core/log/batch.js';
+import type { PartitionAggregator } from './engine.js';
 
 /** What one `readInto` call did. */
 export interface ReadIntoResult {
@@ -48,9 +49,8 @@ export function readInto(aggregator: PartitionAggregator, store: Pick<LogStore, 
       if (piece.baseOffset + piece.count <= from) continue;
       if (piece.batch !== undefined) {
         try {
-          const records = batchRecords(piece.batch).filter((r) => r.offset >= from);
-          aggregator.process(records);
-          result.records += records.length;
+          aggregator.processBatch(piece.baseOffset, decodeBatch(piece.batch.body, piece.batch.codec));
+          result.records += aggregator.position - from;
           continue;
         } catch (error) {
           options.logger?.error({ partition, baseOffset: piece.baseOffset, err: error }, `aggregator: skipping an undecodable batch: ${errorMessage(error)}`);

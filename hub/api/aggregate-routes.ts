@@ -25,6 +25,8 @@ export function addAggregateRoutes(server: ApiServer, queries: AggregateQueries)
     }),
   );
 
+  server.route('GET', '/v1/aggregates/series', () => ({ body: queries.series() }));
+
   server.route('GET', '/v1/aggregates/late', (req) => answer(() => ({ late: queries.lateCounts(keyQuery(req)) })));
 
   server.route('GET', '/v1/latest', (req) => answer(() => ({ latest: queries.latestValues(keyQuery(req)) })));

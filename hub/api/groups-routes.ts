@@ -122,6 +122,8 @@ function describeJson(d: GroupDescription) {
     topic: d.topic,
     offset_reset: d.offsetReset,
     epoch: d.epoch,
+    generation: d.generation,
+    rebalances: d.rebalances,
     members: d.members.map((m) => ({ member_id: m.memberId, static_id: m.staticId, session_timeout_ms: m.sessionTimeoutMs, last_heartbeat_at: new Date(m.lastHeartbeatAt).toISOString(), owned: m.owned, assigned: m.assigned })),
     partitions: d.partitions.map((p) => ({
       partition: p.partition,

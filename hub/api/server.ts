@@ -1,11 +1,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { ApiError, errorResponse } from './errors.js';
+import { SESSION_COOKIE, SessionStore, readCookie } from './session.js';
 
 /** Largest request body accepted (JSON). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -20,12 +21,28 @@ export interface ApiRequest {
   json(): Promise<unknown>;
   /** Aborted when the client goes away or the server closes (long polls stop waiting). */
   signal: AbortSignal;
+  headers: IncomingHttpHeaders;
+  /** The client's IP address. */
+  remoteAddress: string;
+  /** Whether the request carries the token or a valid session cookie (or, without a token, comes from this machine). */
+  authenticated: boolean;
 }
 
-/** A JSON answer; `body` undefined sends no body (204). */
+/**
+ * An answer. JSON by default (`body` undefined sends no body: 204); `raw` sends bytes as they are
+ * (give the Content-Type in `headers`); `stream` takes over the response (server-sent events).
+ */
 export interface ApiResponse {
   status?: number;
   body?: unknown;
+  headers?: Record<string, string | string[]>;
+  raw?: string | Buffer;
+  stream?: (res: ServerResponse) => void;
+}
+
+export interface RouteOptions {
+  /** false = served without the token or a session (the dashboard's files, /v1/session, /v1/login, /healthz). Default true. */
+  auth?: boolean;
 }
 
 export type RouteHandler = (request: ApiRequest) => ApiResponse | Promise<ApiResponse>;
@@ -33,8 +50,10 @@ export type RouteHandler = (request: ApiRequest) => ApiResponse | Promise<ApiRes
 export interface ApiServerOptions {
   host: string;
   port: number;
-  /** Bearer token every request must carry; undefined = only loopback clients are served. */
+  /** Bearer token every request must carry (or a session cookie from /v1/login); undefined = only loopback clients are served. */
   token?: string;
+  /** Session store (tests); a new one by default. */
+  sessions?: SessionStore;
   logger: Logger;
   metrics: Metrics;
 }
@@ -45,9 +64,9 @@ interface Route {
   pattern: RegExp;
   names: string[];
   handler: RouteHandler;
+  auth: boolean;
 }
 
-/** 127.0.0.0/8 and ::1, also as IPv4-mapped IPv6 addresses. */
 /** Whether a socket address belongs to this machine's loopback (IPv4 127/8, IPv6 ::1, or IPv4-mapped). */
 export function isLoopback(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\./.test(address);
@@ -59,9 +78,12 @@ export class ApiServer {
   private readonly routes: Route[] = [];
   private readonly closing = new AbortController();
   private readonly tokenHash: Buffer | undefined;
+  /** Dashboard logins (cookie `tributary_session`), in memory. */
+  readonly sessions: SessionStore;
 
   constructor(private readonly options: ApiServerOptions) {
     this.tokenHash = options.token === undefined ? undefined : sha256(options.token);
+    this.sessions = options.sessions ?? new SessionStore();
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => options.logger.error({ err: error }, 'HTTP API: could not answer'));
     });
@@ -94,14 +116,24 @@ export class ApiServer {
     return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
   }
 
-  /** Adds a route; `path` holds `:name` parameters, e.g. `/v1/groups/:group`. */
-  route(method: string, path: string, handler: RouteHandler): void {
+  /** Whether an `api.token` is configured (clients must log in). */
+  get tokenRequired(): boolean {
+    return this.tokenHash !== undefined;
+  }
+
+  /** Compares a candidate with the token in constant time; false when no token is configured. */
+  tokenMatches(candidate: string): boolean {
+    return this.tokenHash !== undefined && timingSafeEqual(sha256(candidate), this.tokenHash);
+  }
+
+  /** Adds a route; `path` holds `:name` parameters, e.g. `/v1/groups/:group`. Routes need authentication unless `options.auth` is false. */
+  route(method: string, path: string, handler: RouteHandler, options: RouteOptions = {}): void {
     const names: string[] = [];
     const source = path.replace(/:([a-z_]+)/g, (_, name: string) => {
       names.push(name);
       return '([^/]+)';
     });
-    this.routes.push({ method, path, pattern: new RegExp(`^${source}$`), names, handler });
+    this.routes.push({ method, path, pattern: new RegExp(`^${source}$`), names, handler, auth: options.auth ?? true });
   }
 
   /** Stops accepting, ends long polls and closes every connection. */
@@ -117,27 +149,39 @@ export class ApiServer {
     const url = new URL(req.url ?? '/', 'http://hub');
     const method = req.method ?? 'GET';
     const signal = AbortSignal.any([this.closing.signal, disconnectSignal(res)]);
+    const remoteAddress = req.socket.remoteAddress ?? '';
     let route: Route | undefined;
     let params: Record<string, string> = {};
     try {
-      this.authorize(req);
+      const authenticated = this.authenticate(req, remoteAddress);
       let pathKnown = false;
       for (const candidate of this.routes) {
         const match = candidate.pattern.exec(url.pathname);
         if (!match) continue;
         pathKnown = true;
-        if (candidate.method !== method) continue;
+        if (candidate.method !== method && !(method === 'HEAD' && candidate.method === 'GET')) continue;
         route = candidate;
         params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeParam(match[i + 1]!)]));
         break;
       }
+      // Unknown paths are refused like protected ones: a client without the token learns nothing about the API.
+      if (!authenticated && (route === undefined || route.auth)) this.refuse(remoteAddress);
       if (!route) {
         if (pathKnown) throw new ApiError(405, 'ERR_API_METHOD', `${method} is not allowed on ${url.pathname}`);
-        throw new ApiError(404, 'ERR_API_NOT_FOUND', `no such endpoint: ${method} ${url.pathname} (see docs/consumer-groups.md)`);
+        throw new ApiError(404, 'ERR_API_NOT_FOUND', `no such endpoint: ${method} ${url.pathname} (see docs/hub.md, "HTTP API")`);
       }
-      const answer = await route.handler({ method, path: url.pathname, params, query: url.searchParams, json: () => readJson(req), signal });
-      this.options.metrics.inc('tributary_api_requests_total', { route: `${method} ${route.path}`, status: String(answer.status ?? 200) });
-      send(res, answer.status ?? (answer.body === undefined ? 204 : 200), answer.body);
+      const answer = await route.handler({ method, path: url.pathname, params, query: url.searchParams, json: () => readJson(req), signal, headers: req.headers, remoteAddress, authenticated });
+      const status = answer.status ?? (answer.body === undefined && answer.raw === undefined && answer.stream === undefined ? 204 : 200);
+      this.options.metrics.inc('tributary_api_requests_total', { route: `${route.method} ${route.path}`, status: String(status) });
+      if (answer.stream !== undefined) {
+        answer.stream(res);
+        return;
+      }
+      if (answer.raw !== undefined) {
+        sendRaw(res, status, answer.raw, answer.headers ?? {}, method === 'HEAD');
+        return;
+      }
+      send(res, status, answer.body, answer.headers);
     } catch (error) {
       const { status, code, message } = errorResponse(error);
       if (status >= 500) this.options.logger.error({ err: error, method, path: url.pathname }, message);
@@ -152,18 +196,20 @@ export class ApiServer {
     }
   }
 
-  private authorize(req: IncomingMessage): void {
+  /** Whether the request may use protected routes: the bearer token or a live session cookie; without a token, any loopback client. */
+  private authenticate(req: IncomingMessage, remoteAddress: string): boolean {
+    if (this.tokenHash === undefined) return isLoopback(remoteAddress);
+    const match = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '');
+    if (match && this.tokenMatches(match[1]!.trim())) return true;
+    const session = readCookie(req.headers.cookie, SESSION_COOKIE);
+    return session !== undefined && this.sessions.touch(session);
+  }
+
+  private refuse(remoteAddress: string): never {
     if (this.tokenHash === undefined) {
-      if (!isLoopback(req.socket.remoteAddress ?? '')) {
-        throw new ApiError(403, 'ERR_API_FORBIDDEN', 'the HTTP API has no token, so it answers clients on this machine only: set api.token in the hub config');
-      }
-      return;
+      throw new ApiError(403, 'ERR_API_FORBIDDEN', `the HTTP API has no token, so it answers clients on this machine only (not ${remoteAddress}): set api.token in the hub config`);
     }
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer (.+)$/i.exec(header);
-    if (!match || !timingSafeEqual(sha256(match[1]!.trim()), this.tokenHash)) {
-      throw new ApiError(401, 'ERR_API_UNAUTHORIZED', 'missing or wrong token: send `Authorization: Bearer <api.token>`');
-    }
+    throw new ApiError(401, 'ERR_API_UNAUTHORIZED', 'missing or wrong token: send `Authorization: Bearer <api.token>`, or log in with POST /v1/login');
   }
 }
 
@@ -203,14 +249,20 @@ function disconnectSignal(res: ServerResponse): AbortSignal {
   return controller.signal;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   if (res.headersSent || res.destroyed) return;
   if (body === undefined) {
-    res.writeHead(status).end();
+    res.writeHead(status, headers).end();
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' }).end(text);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store', ...headers }).end(text);
+}
+
+function sendRaw(res: ServerResponse, status: number, raw: string | Buffer, headers: Record<string, string | string[]>, headOnly: boolean): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'Content-Length': Buffer.byteLength(raw), ...headers });
+  res.end(headOnly ? undefined : raw);
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -21,12 +21,19 @@ export interface AgentPublish {
   qos: 0 | 1 | 2;
 }
 
+/** Which connection a publish came over, and whether it is the connection's last will (published by the broker after the connection closed). */
+export interface PublishContext {
+  connectionId: number;
+  will: boolean;
+}
+
 /**
  * The hub's handler for an agent's publishes. Resolving sends the PUBACK; rejecting drops the connection
  * (MQTT 3.1.1 has no reason code), after one log line. Calls for one client come one at a time, in the
  * order the client sent them; calls for different clients overlap (so the ingest can group-commit).
+ * A last will comes this way too, after its connection closed (`context.will`).
  */
-export type OnPublish = (agentId: string, packet: AgentPublish) => Promise<void>;
+export type OnPublish = (agentId: string, packet: AgentPublish, context?: PublishContext) => Promise<void>;
 
 /** What the broker needs from the credential store (CredentialStore fits). */
 export interface AgentAuthenticator {
@@ -37,6 +44,8 @@ export interface AgentAuthenticator {
 /** A connected, authenticated agent connection. */
 export interface ConnectedAgent {
   agentId: string;
+  /** Unique per connection while the hub runs (a reconnect gets a new one). */
+  connectionId: number;
   clientId: string;
   /** The peer's IP address. */
   address: string;
@@ -71,6 +80,8 @@ export interface HubBroker {
   publishTo(topic: string, payload: Buffer | string, qos: 0 | 1, options?: { retain?: boolean }): Promise<void>;
   /** Agent connections open now. */
   clients(): ConnectedAgent[];
+  /** True once every listener listens, until `close` (the hub's readiness). */
+  readonly listening: boolean;
   on<E extends keyof HubBrokerEvents>(event: E, listener: (...args: HubBrokerEvents[E]) => void): this;
   off<E extends keyof HubBrokerEvents>(event: E, listener: (...args: HubBrokerEvents[E]) => void): this;
   /** Stops listening, closes every connection, waits for the onPublish calls in progress, closes aedes. */
@@ -84,6 +95,7 @@ const CONNACK = { identifierRejected: 2, serverUnavailable: 3, badUsernameOrPass
 const alreadyLogged = new WeakSet<Error>();
 
 interface Connection {
+  id: number;
   socket: Socket;
   gate: ConnectionGate;
   listener: 'mqtt' | 'mqtts';
@@ -114,6 +126,8 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
   /** Queues that may still run an onPublish call (kept past their socket's close until idle). */
   private readonly liveQueues = new Set<SerialQueue>();
   private admitted = 0;
+  private connectionCount = 0;
+  private started = false;
   private closing = false;
   private revocationTimer: NodeJS.Timeout | undefined;
   private readonly refusals: RefusalLog;
@@ -159,6 +173,7 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
       this.addresses[listener.name] = listener.address;
       this.logger.info({ listener: listener.name, host: listener.address.address, port: listener.address.port }, `listening for ${listener.name} on ${listener.address.address}:${listener.address.port}`);
     }
+    this.started = true;
     if (config.auth.allow_anonymous) this.logger.warn('auth.allow_anonymous is true: clients without a password are accepted as any agent they name (development only)');
     const interval = this.options.revocationCheckMs ?? 2000;
     this.revocationTimer = setInterval(() => this.disconnectRevoked(), interval).unref();
@@ -167,6 +182,10 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
   publishTo(topic: string, payload: Buffer | string, qos: 0 | 1, options: { retain?: boolean } = {}): Promise<void> {
     const packet: PublishPacket = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos, retain: options.retain ?? false, dup: false };
     return new Promise((resolve, reject) => this.aedes.publish(packet, (error) => (error ? reject(error) : resolve())));
+  }
+
+  get listening(): boolean {
+    return this.started && !this.closing;
   }
 
   clients(): ConnectedAgent[] {
@@ -203,6 +222,7 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
       return;
     }
     const connection: Connection = {
+      id: ++this.connectionCount,
       socket,
       listener,
       address,
@@ -319,7 +339,7 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
     connection.queue.push(async () => {
       // a dropped connection's queued publishes are not acknowledged anyway: the agent sends them again
       if (connection.failed || this.closing || (!isWill && connection.gate.destroyed)) return false;
-      await this.options.onPublish(agentId, publish);
+      await this.options.onPublish(agentId, publish, { connectionId: connection.id, will: isWill });
       return true;
     }).then((handled) => finish(handled ? null : logged(new Error('connection closed before the publish was handled'))), (error: unknown) => {
       connection.failed = true;
@@ -396,7 +416,7 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
 
   private describe(connection: Connection): ConnectedAgent | undefined {
     if (connection.agentId === undefined || connection.connectedAt === undefined || connection.client === undefined) return undefined;
-    return { agentId: connection.agentId, clientId: connection.client.id, address: connection.address, listener: connection.listener, connectedAt: connection.connectedAt, publishesInFlight: connection.gate.publishesInFlight };
+    return { agentId: connection.agentId, connectionId: connection.id, clientId: connection.client.id, address: connection.address, listener: connection.listener, connectedAt: connection.connectedAt, publishesInFlight: connection.gate.publishesInFlight };
   }
 }
 

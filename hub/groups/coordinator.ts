@@ -105,6 +105,10 @@ export interface GroupDescription {
   topic: string;
   offsetReset: OffsetReset;
   epoch: number;
+  /** The group's generation: its epoch, bumped by each rebalance (what members get as `epoch`). */
+  generation: number;
+  /** Rebalances since the hub started (membership lives in memory, so a restart starts again from 0). */
+  rebalances: number;
   members: MemberDescription[];
   partitions: PartitionLag[];
 }
@@ -133,6 +137,8 @@ interface Group {
   target: Map<number, string>;
   /** Counts changes of owners or targets (see `notifyChanged`). */
   changes: number;
+  /** Rebalances (target assignment changes) since the hub started. */
+  rebalances: number;
 }
 
 /**
@@ -346,7 +352,8 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
       if (m.staticId !== undefined) description.staticId = m.staticId;
       return description;
     });
-    return { group: groupName, topic, offsetReset: group?.offsetReset ?? this.options.offsetReset, epoch: group?.epoch ?? 0, members, partitions };
+    const epoch = group?.epoch ?? 0;
+    return { group: groupName, topic, offsetReset: group?.offsetReset ?? this.options.offsetReset, epoch, generation: epoch, rebalances: group?.rebalances ?? 0, members, partitions };
   }
 
   /** Sets `tributary_group_lag_records` / `_lag_seconds` and `tributary_group_members` for every group. */
@@ -378,7 +385,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     let group = this.groups.get(name);
     if (!group) {
       if (!MEMBER_ID_PATTERN.test(name)) throw new TributaryError('ERR_GROUP_NAME', `group name ${JSON.stringify(name)} is invalid: use 1 to 128 letters, digits, '.', '_', ':' or '-'`);
-      group = { name, topic, store: this.topicStore(topic), offsetReset: offsetReset ?? this.options.offsetReset, epoch: 0, members: new Map(), staticIds: new Map(), owners: new Map(), target: new Map(), changes: 0 };
+      group = { name, topic, store: this.topicStore(topic), offsetReset: offsetReset ?? this.options.offsetReset, epoch: 0, members: new Map(), staticIds: new Map(), owners: new Map(), target: new Map(), changes: 0, rebalances: 0 };
       this.groups.set(name, group);
     }
     return group;
@@ -479,6 +486,7 @@ export class GroupCoordinator extends EventEmitter<{ changed: [group: string] }>
     group.target = target;
     if (!changed) return;
     group.epoch += 1;
+    group.rebalances += 1;
     this.options.metrics.inc('tributary_group_rebalances_total', { group: group.name });
     this.notifyChanged(group);
   }

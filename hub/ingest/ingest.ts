@@ -3,9 +3,11 @@ import { Codec, decodeBatch, encodeBatch } from '../../core/log/batch.js';
 import type { BatchToAppend, LogStore } from '../../core/log/store.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../core/metrics.js';
+import type { Histogram, Metrics } from '../../core/metrics.js';
+import type { StatusMessage } from '../../core/status.js';
 import { fnv1a } from '../../core/partitioner.js';
 import { decodeBatchFrame, parseTopic, topics, type BatchHeader, type Hello, type Positions } from '../../core/protocol.js';
+import { parseAgentStatus } from '../fleet/report-shape.js';
 import { AgentPositions } from './positions.js';
 
 export interface IngestOptions {
@@ -17,6 +19,13 @@ export interface IngestOptions {
   commitIntervalMs: number;
   /** Sends a message to one agent (its positions). */
   publishTo(topic: string, payload: string): void;
+  /** Gets every valid status message (reports, offline notices); invalid ones are counted as rejected (`bad_status`). */
+  onStatus?(agentId: string, message: StatusMessage, context: IngestContext): void;
+}
+
+/** Where a publish came from (the broker's connection id), when known. */
+export interface IngestContext {
+  connectionId?: number;
 }
 
 /** A publish the broker hands to the hub after its ACL checks; resolving it sends the PUBACK. */
@@ -41,13 +50,15 @@ export class HubIngest {
   private readonly positions: AgentPositions;
   private pending: Pending[] = [];
   private commitTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  private readonly commitSeconds: Histogram;
 
   constructor(private readonly options: IngestOptions) {
     this.positions = new AgentPositions(options.store.database);
+    this.commitSeconds = options.metrics.histogram('tributary_hub_commit_seconds');
   }
 
   /** Handles one publish of an authenticated agent on its own topics. */
-  onPublish(agentId: string, packet: IngestPacket): Promise<void> {
+  onPublish(agentId: string, packet: IngestPacket, context: IngestContext = {}): Promise<void> {
     const topic = parseTopic(packet.topic);
     if (!topic || topic.agentId !== agentId) return this.rejected(agentId, 'topic', `unexpected topic ${packet.topic}`);
     switch (topic.kind) {
@@ -56,7 +67,7 @@ export class HubIngest {
       case 'batches':
         return this.onBatch(agentId, topic.partition, packet.payload);
       case 'status':
-        return Promise.resolve();
+        return this.onStatus(agentId, packet.payload, context);
       default:
         return this.rejected(agentId, 'topic', `agents do not publish to ${packet.topic}`);
     }
@@ -78,6 +89,25 @@ export class HubIngest {
     const positions: Positions = { logId: hello.logId, next: this.positions.committedFor(agentId, hello.logId, hello.partitions) };
     this.options.logger.info({ agent: agentId, logId: hello.logId, agentVersion: hello.agentVersion, positions: positions.next }, 'agent connected: sent its positions');
     this.options.publishTo(topics.positions(agentId), JSON.stringify(positions));
+    return Promise.resolve();
+  }
+
+  /** Status goes to the fleet registry; nothing is stored, and a bad message never drops the connection. */
+  private onStatus(agentId: string, payload: Buffer, context: IngestContext): Promise<void> {
+    let message: StatusMessage;
+    try {
+      message = parseAgentStatus(payload);
+    } catch (error) {
+      this.options.metrics.inc('tributary_hub_rejected_total', { agent: agentId, reason: 'bad_status' });
+      this.options.logger.warn({ agent: agentId, reason: 'bad_status' }, `ignored a status message of agent ${agentId}: ${errorMessage(error)}`);
+      return Promise.resolve();
+    }
+    try {
+      this.options.onStatus?.(agentId, message, context);
+    } catch (error) {
+      this.options.metrics.inc('tributary_hub_fleet_errors_total', { reason: 'status' });
+      this.options.logger.error({ err: error, agent: agentId }, `fleet registry failed on a status message of agent ${agentId}: ${errorMessage(error)}`);
+    }
     return Promise.resolve();
   }
 
@@ -168,7 +198,7 @@ export class HubIngest {
     }
     const m = this.options.metrics;
     m.inc('tributary_hub_commits_total');
-    m.inc('tributary_hub_commit_seconds_sum', {}, (performance.now() - started) / 1000);
+    this.commitSeconds.observe((performance.now() - started) / 1000);
     m.inc('tributary_hub_batches_total', { result: 'appended' }, batches.length);
     m.inc('tributary_hub_records_appended_total', {}, batches.reduce((n, b) => n + b.count, 0));
     for (const p of pending) p.resolve();

@@ -40,6 +40,21 @@ describe('PartitionAggregator', () => {
     expect(minutes).toEqual([[-60_000, 0, 1, 8], [0, 60_000, 4, 23], [60_000, 120_000, 1, 32]]);
   });
 
+  it('processBatch applies a batch from the position on: the part read before is skipped, not counted again', () => {
+    const settings = aggregateSettings({ windows: ['1h'], allowed_lateness_ms: 3_600_000 });
+    const metrics = new Metrics();
+    const engine = aggregator(settings, 0, metrics);
+    const batch = (base: number): DataRecord[] => [1, 2, 4, 8].map((v, i) => ({ key: 'd', ts: T0 + base + i, value: v, attrs: {} }));
+    engine.processBatch(0, batch(0));
+    engine.processBatch(2, batch(2)); // offsets 2..5: 2 and 3 were applied already
+    expect(engine.position).toBe(6);
+    engine.flush(hub.writeOffset(0));
+    const [row] = new AggregateQueries(hub.db, settings.windowsMs).queryWindows({ key: 'd', window_ms: '1h' });
+    expect(row).toMatchObject({ count: 6, sum: 1 + 2 + 4 + 8 + 4 + 8 });
+    expect(metrics.total('tributary_aggregate_records_total')).toBe(6);
+    expect(metrics.total('tributary_aggregate_duplicate_records_total')).toBe(0);
+  });
+
   it('computes count, sum, min, max, mean and last exactly, and p50/p95 within 1 %', () => {
     const settings = aggregateSettings({ windows: ['1h'], allowed_lateness_ms: 3_600_000 });
     const engine = aggregator(settings);
