@@ -100,7 +100,8 @@ try {
         process.stderr.write(`  ${total - lag} of ${total} aggregated\n`);
         lastReport = performance.now();
       }
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // describe() reads a batch per lagging partition (lag in time): polling it often would slow the aggregator down.
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   } finally {
     await hub.stop();
@@ -114,7 +115,7 @@ try {
     ['hub aggregator service, from hub start to lag 0', Math.round(rate), (baselineSeconds / seconds).toFixed(2)],
   ]));
   console.log(`peak RSS ${peakRss} MiB`);
-  console.log(`goal: >= 200000 rec/s through the hub's built-in aggregator -> ${rate >= 200_000 ? 'met' : 'NOT met'}`);
+  console.log(`goal: >= 200000 rec/s through the hub's built-in aggregator (from hub start): ${Math.round(rate)} -> ${rate >= 200_000 ? 'met' : 'NOT met'}`);
 } finally {
   dir.remove();
 }

@@ -8,6 +8,9 @@ import { batchCrc, type StoredBatch } from './batch.js';
 import type { BatchToAppend, LogStore, PartitionState, ReadResult } from './store.js';
 import { LOG_SCHEMA_SQL, LOG_FORMAT_VERSION } from './sqlite-schema.js';
 
+/** Most batch rows fetched by one statement of `read` (a page). */
+const MAX_READ_PAGE = 16;
+
 export interface SqliteLogOptions {
   /** Path of the SQLite file; its directory is created when missing. */
   path: string;
@@ -148,7 +151,9 @@ export class SqliteLogStore implements LogStore {
     // Fetch in small pages: a statement is never held open across the caller's awaits (that would pin the WAL).
     let cursor = after;
     while (bytes < maxBytes) {
-      const page = this.statements.batchesFrom.all(partition, cursor, 16) as BatchRow[];
+      // As many rows as the batches read so far say will fill maxBytes: bodies fetched and not returned are wasted reads.
+      const pageSize = rows.length === 0 ? 4 : Math.min(MAX_READ_PAGE, Math.max(1, Math.ceil(((maxBytes - bytes) * rows.length) / Math.max(1, bytes))));
+      const page = this.statements.batchesFrom.all(partition, cursor, pageSize) as BatchRow[];
       if (page.length === 0) break;
       for (const row of page) {
         if (bytes >= maxBytes && rows.length > 0) break;
@@ -156,7 +161,7 @@ export class SqliteLogStore implements LogStore {
         bytes += row.body.length;
       }
       cursor = page[page.length - 1]!.base_offset;
-      if (page.length < 16) break;
+      if (page.length < pageSize) break;
     }
     for (const row of rows) {
       const batch = rowToBatch(row);
