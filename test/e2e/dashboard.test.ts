@@ -93,6 +93,26 @@ describe('dashboard in a real browser', () => {
     await screenshot(page, SHOTS, '2-fleet-online');
   });
 
+  it('shows the agent in detail: partitions, its flow (secrets redacted) and rate sparklines', async () => {
+    await agentRow().locator('a').first().click();
+    await page.locator(testId('agent-detail')).waitFor({ timeout: 10_000 });
+    expect(page.url()).toContain(`#/agents/${AGENT}`);
+    const flowYaml = await page.locator(testId('agent-flow-yaml')).innerText();
+    expect(flowYaml).toContain('flow_name: e2e-greenhouse');
+    expect(flowYaml).toContain('key_from_topic_level: 1');
+    await expect.poll(async () => page.locator(testId('agent-partition-row')).count(), { timeout: 10_000, interval: 250 }).toBe(2);
+    const sparkline = page.locator(testId('agent-sparkline')).first();
+    await expect.poll(async () => Number(await sparkline.getAttribute('data-points')), { timeout: 15_000, interval: 250 }).toBeGreaterThan(1);
+    await screenshot(page, SHOTS, '2b-agent-detail');
+  });
+
+  it('shows the hub log partitions with their offsets', async () => {
+    await page.goto(`${url}#/topics`);
+    await page.locator(testId('topics-table')).waitFor({ timeout: 10_000 });
+    await expect.poll(async () => page.locator(testId('topic-partition-row')).count(), { timeout: 10_000, interval: 250 }).toBe(hub.store.partitions);
+    await screenshot(page, SHOTS, '2c-topics');
+  });
+
   it('shows live aggregate points arriving on the chart', async () => {
     await page.goto(`${url}#/live`);
     const key = page.locator(testId('live-key'));
