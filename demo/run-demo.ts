@@ -99,15 +99,36 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       });
     });
     const timer = setInterval(() => printStatus([...agents, hub], sensors.counts().published), 10_000);
+    const unplugs = setInterval(() => void pullGpsCable(gps, () => stopping), GPS_UNPLUG_EVERY_MS);
     await stopped;
     stopping = true;
     clearInterval(timer);
+    clearInterval(unplugs);
     console.log('\ndemo: stopping');
     printStatus([...agents, hub], sensors.counts().published);
   } finally {
     await cleanup();
   }
   console.log('demo: stopped cleanly');
+}
+
+/** Every so often the GPS cable is pulled for a few seconds: the agent's serial source goes red on the dashboard, then recovers. */
+const GPS_UNPLUG_EVERY_MS = 90_000;
+const GPS_UNPLUGGED_MS = 8_000;
+
+async function pullGpsCable(gps: SerialDevice, stopping: () => boolean): Promise<void> {
+  try {
+    if (stopping()) return;
+    console.log(`demo: fault: the GPS receiver's cable is pulled for ${GPS_UNPLUGGED_MS / 1000} s (van-017's serial source on the dashboard)`);
+    await gps.unplug();
+    await new Promise((resolve) => setTimeout(resolve, GPS_UNPLUGGED_MS));
+    // Stopping meanwhile: the device is closed, leave it unplugged.
+    if (stopping()) return;
+    await gps.replug();
+    console.log('demo: the GPS receiver is plugged back in');
+  } catch (error) {
+    console.error(`demo: could not simulate the GPS unplug: ${String(error)}`);
+  }
 }
 
 function startProcess(name: string, args: string[], processDataDir: string, dataDir: string, env: Record<string, string>): DemoProcess {
