@@ -13,7 +13,10 @@ import type {
   WindowResult,
 } from './types.js';
 
-/** A failed API call, with the hub's `{ error: { code, message } }` when it sent one. */
+/**
+ * A failed API call, with the hub's `{ error: { code, message } }` when it sent one; otherwise the page's own
+ * code: `HTTP_<status>` for an answer without that body, `NETWORK` (status 0) when the hub cannot be reached.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -64,7 +67,7 @@ async function request<T>(path: string, options: RequestOptions = {}): Promise<T
     response = await fetch(path, init);
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
-    throw new ApiError(0, 'ERR_NETWORK', `cannot reach the hub (${error instanceof Error ? error.message : String(error)})`);
+    throw new ApiError(0, 'NETWORK', `cannot reach the hub (${error instanceof Error ? error.message : String(error)})`);
   }
   learnClockOffset(response);
   if (response.status === 401 && options.redirectOn401 !== false) goToLogin();

@@ -4,7 +4,10 @@ import { describeWindows } from './config.js';
 import { durationMs, formatDuration } from './duration.js';
 import { QuantileSketch } from './sketch.js';
 import { ensureAggregateSchema } from './store.js';
+import type { LatestValue, WindowResult } from './results.js';
 import type { WindowRow } from './window-state.js';
+
+export type { LatestValue, WindowResult } from './results.js';
 
 /** Parameters of `queryWindows`; numbers may come as strings (HTTP query parameters). */
 export interface WindowQuery {
@@ -20,37 +23,6 @@ export interface WindowQuery {
   to?: number | string;
   /** Most rows returned (1..10000); default 1000. */
   limit?: number | string;
-}
-
-/** One window's statistics. */
-export interface WindowResult {
-  key: string;
-  metric: string;
-  window_ms: number;
-  window_start: number;
-  /** Exclusive end: window_start + window_ms. */
-  window_end: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  mean: number;
-  /** The value with the largest ts in the window. */
-  last: number;
-  last_ts: number;
-  /** Within 1 % (relative) of the exact percentile. */
-  p50: number;
-  p95: number;
-  /** Wall-clock time the aggregator last wrote this window. */
-  updated_at: number;
-}
-
-/** The newest value of one (device key, metric). */
-export interface LatestValue {
-  key: string;
-  metric: string;
-  value: number;
-  ts: number;
 }
 
 /** Records counted as late (not applied) per (device key, metric, window size). */

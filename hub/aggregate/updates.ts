@@ -1,22 +1,10 @@
 import { formatDuration } from './duration.js';
+import type { AggregateEvent } from './results.js';
 import type { WindowState } from './window-state.js';
 
-/** A window's statistics as the aggregator just committed them (the live feed's `aggregate` event). */
-export interface AggregateUpdate {
-  key: string;
-  metric: string;
-  /** The window size as configured, e.g. "10s". */
-  window: string;
+/** A window's statistics as the aggregator just committed them: the live feed's `aggregate` event and the size in ms to filter on. */
+export interface AggregateUpdate extends AggregateEvent {
   windowMs: number;
-  /** Window start, ms since the epoch. */
-  start: number;
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  last: number;
-  p50: number;
-  p95: number;
 }
 
 /** Called with the windows of each committed flush (after the transaction: they are durable). */

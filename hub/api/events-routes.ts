@@ -2,13 +2,17 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 import { durationMs, formatDuration } from '../aggregate/duration.js';
+import type { AggregateEvent } from '../aggregate/results.js';
 import type { AggregateListener, AggregateUpdate } from '../aggregate/updates.js';
 import type { FleetRegistry } from '../fleet/registry.js';
-import { badParameter } from './errors.js';
+import { ApiError, badParameter } from './errors.js';
 import type { ApiServer } from './server.js';
 
 /** A client that has this much unsent data is too slow for the feed: its stream is closed (EventSource reconnects). */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Live feeds open at once (a dashboard tab holds one); past it a new one is refused, so feeds cannot pile up without bound. */
+export const MAX_EVENT_STREAMS = 100;
 
 export interface EventRouteOptions {
   fleet: FleetRegistry;
@@ -22,6 +26,8 @@ export interface EventRouteOptions {
   fleetIntervalMs?: number;
   /** How often an idle stream gets a comment, so proxies keep it open (ms); default 15000. */
   pingIntervalMs?: number;
+  /** Streams open at once; default MAX_EVENT_STREAMS. */
+  maxStreams?: number;
 }
 
 interface Filter {
@@ -33,12 +39,18 @@ interface Filter {
 /**
  * Adds GET /v1/events, the dashboard's live feed (server-sent events): `fleet` once at connect and
  * every second, `aggregate` for each window the aggregator commits (filtered by `key`, `metric`,
- * `window`), a `: ping` comment every 15 s. Streams end when the client goes or the server closes.
+ * `window`), a `: ping` comment every 15 s. Streams end when the client goes or the server closes;
+ * at most `maxStreams` are open at once (503 ERR_API_TOO_MANY_STREAMS past it).
  */
 export function addEventRoutes(server: ApiServer, options: EventRouteOptions): void {
   let clients = 0;
+  const maxStreams = options.maxStreams ?? MAX_EVENT_STREAMS;
   server.route('GET', '/v1/events', (req) => {
     const filter = parseFilter(req.query, options.windowsMs);
+    if (clients >= maxStreams) {
+      options.metrics.inc('tributary_api_sse_refused_total');
+      throw new ApiError(503, 'ERR_API_TOO_MANY_STREAMS', `${clients} live feeds are open, the most the hub serves at once: close dashboard tabs you do not use, then reload`);
+    }
     return {
       stream: (res) => {
         clients += 1;
@@ -116,12 +128,14 @@ function openStream(res: ServerResponse, signal: AbortSignal, filter: Filter, op
     for (const update of updates) if (matches(update, filter)) send('aggregate', eventOf(update));
   });
   timers.push(setInterval(sendFleet, options.fleetIntervalMs ?? 1000), setInterval(() => write(': ping\n\n'), options.pingIntervalMs ?? 15_000));
+  // The streams end with the server (the abort signal); they never hold the process open by themselves.
+  for (const timer of timers) timer.unref();
 }
 
 function matches(update: AggregateUpdate, filter: Filter): boolean {
   return (filter.key === undefined || update.key === filter.key) && (filter.metric === undefined || update.metric === filter.metric) && (filter.windowMs === undefined || update.windowMs === filter.windowMs);
 }
 
-function eventOf(u: AggregateUpdate) {
+function eventOf(u: AggregateUpdate): AggregateEvent {
   return { key: u.key, metric: u.metric, window: u.window, start: u.start, count: u.count, min: u.min, max: u.max, mean: u.mean, last: u.last, p50: u.p50, p95: u.p95 };
 }

@@ -72,6 +72,16 @@ export function isLoopback(address: string): boolean {
   return address === '::1' || /^(::ffff:)?127\./.test(address);
 }
 
+/**
+ * Whether a request may be served. With a token: open routes for anyone, the rest for the token or a
+ * session; unknown paths are refused like protected ones, so a client without the token learns nothing
+ * about the API. Without a token, `authenticated` means "from this machine", and nobody else gets
+ * anything, open routes included (docs/hub.md, "HTTP API").
+ */
+export function mayServe(access: { tokenRequired: boolean; authenticated: boolean; openRoute: boolean }): boolean {
+  return access.authenticated || (access.tokenRequired && access.openRoute);
+}
+
 /** The hub's HTTP API server (node:http, JSON). Routes are added with `route`; everything else is a 404. */
 export class ApiServer {
   private readonly server: Server;
@@ -164,8 +174,7 @@ export class ApiServer {
         params = Object.fromEntries(candidate.names.map((name, i) => [name, decodeParam(match[i + 1]!)]));
         break;
       }
-      // Unknown paths are refused like protected ones: a client without the token learns nothing about the API.
-      if (!authenticated && (route === undefined || route.auth)) this.refuse(remoteAddress);
+      if (!mayServe({ tokenRequired: this.tokenRequired, authenticated, openRoute: route?.auth === false })) this.refuse(remoteAddress);
       if (!route) {
         if (pathKnown) throw new ApiError(405, 'ERR_API_METHOD', `${method} is not allowed on ${url.pathname}`);
         throw new ApiError(404, 'ERR_API_NOT_FOUND', `no such endpoint: ${method} ${url.pathname} (see docs/hub.md, "HTTP API")`);

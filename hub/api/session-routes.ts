@@ -19,7 +19,7 @@ export function addSessionRoutes(server: ApiServer, options: SessionRouteOptions
     async (req) => {
       const body = await req.json();
       const token = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).token : undefined;
-      // Without a token only loopback clients get this far (the server refuses the others): nothing to check.
+      // Without a token only loopback clients get this far (`mayServe` refuses the others): nothing to check.
       if (!server.tokenRequired) return {};
       if (typeof token !== 'string' || token === '') throw badParameter('the body must be { "token": "<api.token>" }');
       if (!server.tokenMatches(token)) {

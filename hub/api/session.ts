@@ -20,13 +20,20 @@ export class SessionStore {
   constructor(
     private readonly idleMs = SESSION_IDLE_MS,
     private readonly now: () => number = Date.now,
+    private readonly maxSessions = MAX_SESSIONS,
   ) {}
 
-  /** Starts a session and returns its id (64 hex characters). */
+  /** Starts a session and returns its id (64 hex characters); forgets expired sessions, and the least recently used past MAX_SESSIONS. */
   create(): string {
+    const now = this.now();
+    // Least recently used first: the expired ones are at the front.
+    for (const [oldest, at] of this.lastUsed) {
+      if (now - at <= this.idleMs) break;
+      this.lastUsed.delete(oldest);
+    }
     const id = randomBytes(32).toString('hex');
-    this.lastUsed.set(id, this.now());
-    while (this.lastUsed.size > MAX_SESSIONS) this.lastUsed.delete(this.lastUsed.keys().next().value!);
+    this.lastUsed.set(id, now);
+    while (this.lastUsed.size > this.maxSessions) this.lastUsed.delete(this.lastUsed.keys().next().value!);
     return id;
   }
 
@@ -46,7 +53,7 @@ export class SessionStore {
     this.lastUsed.delete(id);
   }
 
-  /** Sessions held now (expired ones are dropped when next used). */
+  /** Sessions held now (an expired one is dropped when next used or when a session is created). */
   get size(): number {
     return this.lastUsed.size;
   }

@@ -97,8 +97,10 @@ describe('dashboard in a real browser', () => {
     await agentRow().locator('a').first().click();
     await page.locator(testId('agent-detail')).waitFor({ timeout: 10_000 });
     expect(page.url()).toContain(`#/agents/${AGENT}`);
-    const flowYaml = await page.locator(testId('agent-flow-yaml')).innerText();
-    expect(flowYaml).toContain('flow_name: e2e-greenhouse');
+    // The detail view renders "Loading…" until GET /v1/agents/:id answers.
+    const yaml = page.locator(testId('agent-flow-yaml'));
+    await expect.poll(async () => yaml.innerText(), { timeout: 10_000, interval: 250 }).toContain('flow_name: e2e-greenhouse');
+    const flowYaml = await yaml.innerText();
     expect(flowYaml).toContain('key_from_topic_level: 1');
     await expect.poll(async () => page.locator(testId('agent-partition-row')).count(), { timeout: 10_000, interval: 250 }).toBe(2);
     const sparkline = page.locator(testId('agent-sparkline')).first();

@@ -1,18 +1,8 @@
 /** The live chart's points: loaded windows merged with the `aggregate` events that follow, apart from the DOM for tests. */
 import type { AgentHistoryPoint, AgentSummary, AggregateEvent, WindowResult } from '../types.js';
 
-/** One window of one (key, metric) as the chart plots it. */
-export interface WindowPoint {
-  /** Window start, ms since the epoch. */
-  start: number;
-  count: number;
-  min: number;
-  max: number;
-  mean: number;
-  last: number;
-  p50: number;
-  p95: number;
-}
+/** One window of one (key, metric) as the chart plots it (`start`: window start, ms since the epoch). */
+export type WindowPoint = Omit<AggregateEvent, 'key' | 'metric' | 'window'>;
 
 export interface SeriesSelection {
   key: string;
@@ -46,7 +36,8 @@ export function pointFromEvent(event: AggregateEvent, selection: SeriesSelection
   if (event.key !== selection.key || event.metric !== selection.metric) return undefined;
   if (windowSizeMs(event.window) !== selection.windowMs) return undefined;
   if (![event.start, event.min, event.max, event.mean].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
-  return { start: event.start, count: event.count, min: event.min, max: event.max, mean: event.mean, last: event.last, p50: event.p50, p95: event.p95 };
+  const { key: _key, metric: _metric, window: _window, ...point } = event;
+  return point;
 }
 
 /**

@@ -4,6 +4,7 @@ import { silentLogger } from '../../../core/logger.js';
 import { encodeBatchFrame, headerOf, topics } from '../../../core/protocol.js';
 import type { DataRecord } from '../../../core/record.js';
 import { AGGREGATOR_GROUP } from '../../../hub/aggregate/aggregator-service.js';
+import type { WindowResult } from '../../../hub/aggregate/results.js';
 import { loadHubConfigText } from '../../../hub/config/load.js';
 import { startHub, type RunningHub } from '../../../hub/hub.js';
 import { call } from './groups-harness.js';
@@ -56,18 +57,7 @@ export async function feed(hub: RunningHub, streams: Stream[], from: number, to:
   }
 }
 
-interface Stats {
-  key: string;
-  metric: string;
-  window_ms: number;
-  window_start: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  mean: number;
-  last: number;
-}
+type Stats = Pick<WindowResult, 'key' | 'metric' | 'window_ms' | 'window_start' | 'count' | 'sum' | 'min' | 'max' | 'mean' | 'last'>;
 
 const order = (a: Stats, b: Stats) => a.window_ms - b.window_ms || a.window_start - b.window_start || a.key.localeCompare(b.key) || a.metric.localeCompare(b.metric);
 

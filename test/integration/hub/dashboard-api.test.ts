@@ -5,6 +5,7 @@ import type { RunningHub } from '../../../hub/hub.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 import { appendRecords, call } from './groups-harness.js';
 import { TOKEN, startDashboardHub } from './dashboard-harness.js';
+import { useHub } from './hub-fixture.js';
 
 const bearer = { authorization: `Bearer ${TOKEN}` };
 
@@ -143,19 +144,10 @@ describe('hub HTTP API with api.token: login, session cookie, topics, groups, ob
 });
 
 describe('hub HTTP API without api.token', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ hub, url } = await startDashboardHub(dir.path));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
+  const fixture = useHub((dir) => startDashboardHub(dir));
 
   it('serves loopback clients without login; /v1/session says no token is required; login is a no-op 204', async () => {
+    const { url } = fixture;
     expect((await call(url, 'GET', '/v1/session')).body).toMatchObject({ authenticated: true, tokenRequired: false });
     const login = await fetch(`${url}/v1/login`, { method: 'POST', body: '{}' });
     expect(login.status).toBe(204);

@@ -1,29 +1,20 @@
 import { isLoopback } from '../../../hub/api/server.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningHub } from '../../../hub/hub.js';
-import { tempDir } from '../../helpers/temp-dir.js';
+import { describe, expect, it } from 'vitest';
 import { appendRecords, call, startGroupsHub } from './groups-harness.js';
+import { useHub } from './hub-fixture.js';
 
 describe('consumer group HTTP API', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
+  const fixture = useHub(startGroupsHub);
   let a: { member_id: string; assignment: { partition: number; lease: number; offset: number }[] };
 
-  beforeAll(async () => {
-    ({ hub, url } = await startGroupsHub(dir.path));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
-
   it('lists no groups and the records topic at first', async () => {
+    const { url } = fixture;
     expect(await call(url, 'GET', '/v1/groups')).toEqual({ status: 200, body: { groups: [] } });
     expect((await call(url, 'GET', '/v1/topics')).body).toEqual({ topics: [{ name: 'records', partitions: 4 }] });
   });
 
   it('join gives a member id, a heartbeat interval and every partition with a lease', async () => {
+    const { hub, url } = fixture;
     appendRecords(hub, 0, 5);
     const joined = await call(url, 'POST', '/v1/groups/g1/members', { session_timeout_ms: 20_000 });
     expect(joined.status).toBe(200);
@@ -39,6 +30,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('fetches records with their offsets, and long-polls until something is appended', async () => {
+    const { hub, url } = fixture;
     const got = await call(url, 'GET', '/v1/topics/records/partitions/0/records?offset=1');
     expect(got.status).toBe(200);
     expect(got.body).toMatchObject({ next_offset: 5, log_start: 0, log_end: 5 });
@@ -55,6 +47,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('commits for the owner with its lease; refuses a stale lease and a non-owner with 409 and a reason', async () => {
+    const { url } = fixture;
     const lease0 = a.assignment[0]!.lease;
     expect(await call(url, 'POST', '/v1/groups/g1/commit', { member_id: a.member_id, partition: 0, lease: lease0, offset: 7 })).toEqual({ status: 200, body: { group: 'g1', partition: 0, offset: 7 } });
     const stale = await call(url, 'POST', '/v1/groups/g1/commit', { member_id: a.member_id, partition: 0, lease: lease0 - 1, offset: 7 });
@@ -86,6 +79,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('ends a member\'s long poll when a rebalance asks it to give partitions up (heartbeat_now)', async () => {
+    const { url } = fixture;
     // a takes back what b gave up when it left
     const all = (await call(url, 'POST', `/v1/groups/g1/members/${a.member_id}/heartbeat`, { owned: a.assignment.filter((g) => g.partition < 2).map((g) => g.partition) })).body;
     expect(all.assignment.map((g: { partition: number }) => g.partition)).toEqual([0, 1, 2, 3]);
@@ -102,6 +96,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('describes the group: members, assignment, committed offsets and lag', async () => {
+    const { hub, url } = fixture;
     appendRecords(hub, 1, 3);
     const d = await call(url, 'GET', '/v1/groups/g1');
     expect(d.status).toBe(200);
@@ -114,6 +109,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('reports records deleted by retention as lost, counts them for the group, and continues from the log start', async () => {
+    const { hub, url } = fixture;
     appendRecords(hub, 2, 4);
     appendRecords(hub, 2, 4, 4);
     hub.store.deleteOldest(2, (batch) => batch.baseOffset === 0);
@@ -125,6 +121,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('leaving answers 204; the member is then unknown (404)', async () => {
+    const { url } = fixture;
     expect((await call(url, 'DELETE', `/v1/groups/g1/members/${a.member_id}`)).status).toBe(204);
     const gone = await call(url, 'POST', `/v1/groups/g1/members/${a.member_id}/heartbeat`, { owned: [] });
     expect(gone.status).toBe(404);
@@ -133,6 +130,7 @@ describe('consumer group HTTP API', () => {
   });
 
   it('answers bad parameters with a clear 4xx and { error: { code, message } }', async () => {
+    const { url } = fixture;
     const cases: [string, string, unknown, number, string][] = [
       ['GET', '/v1/topics/records/partitions/0/records?offset=abc', undefined, 400, 'ERR_API_BAD_PARAMETER'],
       ['GET', '/v1/topics/records/partitions/0/records?offset=1.5', undefined, 400, 'ERR_API_BAD_PARAMETER'],
@@ -171,21 +169,18 @@ describe('consumer group HTTP API', () => {
 });
 
 describe('HTTP API token', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
-
-  beforeAll(async () => {
-    process.env.TRIBUTARY_TEST_API_TOKEN = 'a-long-test-token-0123456789';
-    ({ hub, url } = await startGroupsHub(dir.path, 'api: { token: { env: TRIBUTARY_TEST_API_TOKEN } }\n'));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    delete process.env.TRIBUTARY_TEST_API_TOKEN;
-    dir.remove();
-  });
+  const fixture = useHub(
+    (dir) => {
+      process.env.TRIBUTARY_TEST_API_TOKEN = 'a-long-test-token-0123456789';
+      return startGroupsHub(dir, 'api: { token: { env: TRIBUTARY_TEST_API_TOKEN } }\n');
+    },
+    () => {
+      delete process.env.TRIBUTARY_TEST_API_TOKEN;
+    },
+  );
 
   it('refuses requests without the bearer token (401) and serves those with it', async () => {
+    const { url } = fixture;
     const none = await call(url, 'GET', '/v1/groups');
     expect(none.status).toBe(401);
     expect(none.body.error.code).toBe('ERR_API_UNAUTHORIZED');
@@ -195,19 +190,11 @@ describe('HTTP API token', () => {
 });
 
 describe('HTTP API without a token', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-
-  beforeAll(async () => {
-    ({ hub } = await startGroupsHub(dir.path, '', '0.0.0.0'));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
+  const fixture = useHub((dir) => startGroupsHub(dir, '', '0.0.0.0'));
 
   // Only loopback traffic in tests (this workplace's rule): the refusal side is the isLoopback decision, tested below.
   it('serves clients on this machine\'s loopback without a token', async () => {
+    const { hub } = fixture;
     const port = hub.api.address.port;
     expect((await call(`http://127.0.0.1:${port}`, 'GET', '/v1/groups')).status).toBe(200);
   });

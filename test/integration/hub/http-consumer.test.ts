@@ -1,29 +1,19 @@
 import type { MqttClient } from 'mqtt';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Consumer, type ConsumedBatch } from '../../../client/consumer.js';
 import { batchCrc, encodeBatch, type StoredBatch } from '../../../core/log/batch.js';
 import { encodeBatchFrame, headerOf, topics } from '../../../core/protocol.js';
-import type { RunningHub } from '../../../hub/hub.js';
-import { tempDir } from '../../helpers/temp-dir.js';
 import { connectClient } from '../../unit/hub/broker-harness.js';
 import { appendRecords, call, startGroupsHub } from './groups-harness.js';
+import { useHub } from './hub-fixture.js';
 
 const PARTITIONS = 4;
 
 describe('an external consumer written against the HTTP API only', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ hub, url } = await startGroupsHub(dir.path));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
+  const fixture = useHub(startGroupsHub);
 
   it('joins, fetches every partition from its grant, commits, and leaves the group caught up', async () => {
+    const { hub, url } = fixture;
     for (let p = 0; p < PARTITIONS; p++) for (let b = 0; b < 3; b++) appendRecords(hub, p, 50, b * 50);
     const join = await fetch(`${url}/v1/groups/external/members`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     const member = (await join.json()) as { member_id: string; assignment: { partition: number; lease: number; offset: number }[] };
@@ -50,24 +40,16 @@ describe('an external consumer written against the HTTP API only', () => {
 });
 
 describe('the TypeScript client', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
+  const fixture = useHub(startGroupsHub);
   const consumers: Consumer[] = [];
 
-  beforeAll(async () => {
-    ({ hub, url } = await startGroupsHub(dir.path));
-  });
   afterEach(async () => {
     await Promise.all(consumers.map((c) => c.close()));
     consumers.length = 0;
   });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
 
   it('two instances share the partitions; every record is processed once across rebalances', async () => {
+    const { hub, url } = fixture;
     const processed = new Map<string, number>();
     const byConsumer = new Map<string, Set<number>>();
     const errors: unknown[] = [];
@@ -110,13 +92,15 @@ describe('the TypeScript client', () => {
     await expect.poll(() => two.consumer.partitions().length, { timeout: 10_000 }).toBe(PARTITIONS);
     await expect.poll(() => processed.size, { timeout: 10_000 }).toBe(appended);
     expect([...processed.values()].filter((n) => n !== 1)).toEqual([]);
-    const described = (await call(url, 'GET', '/v1/groups/ts')).body as { partitions: { lag_records: number }[]; members: unknown[] };
-    expect(described.partitions.map((p) => p.lag_records)).toEqual([0, 0, 0, 0]);
-    expect(described.members).toHaveLength(1);
+    // the commit follows the handler: wait for it rather than read the lag the moment the last record was processed
+    const described = async () => (await call(url, 'GET', '/v1/groups/ts')).body as { partitions: { lag_records: number }[]; members: unknown[] };
+    await expect.poll(async () => (await described()).partitions.map((p) => p.lag_records), { timeout: 10_000 }).toEqual([0, 0, 0, 0]);
+    expect((await described()).members).toHaveLength(1);
     expect(errors).toEqual([]);
   });
 
   it('a member that crashes (stops heartbeating) is expired and the running instance takes its partitions, never sharing one', async () => {
+    const { hub, url } = fixture;
     appendRecords(hub, 0, 3);
     const crashed = (await call(url, 'POST', '/v1/groups/crash/members', { session_timeout_ms: 300 })).body as { member_id: string; assignment: { partition: number; lease: number }[] };
     expect(crashed.assignment).toHaveLength(PARTITIONS);
@@ -143,19 +127,10 @@ describe('the TypeScript client', () => {
 });
 
 describe('the TypeScript client as an async iterator', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ hub, url } = await startGroupsHub(dir.path));
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    dir.remove();
-  });
+  const fixture = useHub(startGroupsHub);
 
   it('iterates records with for await, committing each batch once the loop moves past it', async () => {
+    const { hub, url } = fixture;
     for (let p = 0; p < PARTITIONS; p++) appendRecords(hub, p, 10, 0, `iter-${p}`);
     const consumer = new Consumer({ url, group: 'iter', waitMs: 100 });
     const seen: string[] = [];
@@ -174,21 +149,11 @@ describe('the TypeScript client as an async iterator', () => {
 });
 
 describe('records an agent publishes', () => {
-  const dir = tempDir();
-  let hub: RunningHub;
-  let url: string;
   let agent: MqttClient | undefined;
-
-  beforeAll(async () => {
-    ({ hub, url } = await startGroupsHub(dir.path));
-  });
-  afterAll(async () => {
-    await agent?.endAsync(true);
-    await hub?.stop();
-    dir.remove();
-  });
+  const fixture = useHub(startGroupsHub, () => agent?.endAsync(true));
 
   it('wake a long-polling fetch once the ingest has committed them', async () => {
+    const { hub, url } = fixture;
     const password = await hub.credentials.add('van-1');
     agent = await connectClient(`mqtt://127.0.0.1:${hub.broker.addresses.mqtt!.port}`, { clientId: 'van-1', username: 'van-1', password });
     const partition = hub.ingest.hubPartitionOf('van-1', 0);

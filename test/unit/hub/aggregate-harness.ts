@@ -4,7 +4,7 @@ import { SqliteLogStore } from '../../../core/log/sqlite-store.js';
 import type { DataRecord } from '../../../core/record.js';
 import type { AggregateSettings } from '../../../hub/aggregate/config.js';
 import type { OffsetRecord, OffsetWriter } from '../../../hub/aggregate/engine.js';
-import { windowStart } from '../../../hub/aggregate/window-state.js';
+import { windowStart, type WindowRow } from '../../../hub/aggregate/window-state.js';
 
 /** The hub database as the hub opens it, plus a stand-in for the group's committed offsets. */
 export function openHubDb(dir: string): { store: SqliteLogStore; db: Database.Database; committed(partition: number): number; writeOffset(partition: number): OffsetWriter } {
@@ -48,14 +48,7 @@ export function makeRecords(count: number, options: { seed: number; keys: string
   return records;
 }
 
-export interface ExpectedWindow {
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  last_ts: number;
-}
+export type ExpectedWindow = Pick<WindowRow, 'count' | 'sum' | 'min' | 'max' | 'last' | 'last_ts'>;
 
 /** A straightforward model of the aggregation rules, to check the engine against: rows by "key|metric|size|start", late counts by "key|metric|size". */
 export function expectedAggregates(records: OffsetRecord[], settings: AggregateSettings): { windows: Map<string, ExpectedWindow>; late: Map<string, number> } {

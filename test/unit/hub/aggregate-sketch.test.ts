@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BINS, QuantileSketch, RELATIVE_ACCURACY } from '../../../hub/aggregate/sketch.js';
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Deterministic pseudo-random numbers, so a failure reproduces.
+import { random } from './aggregate-harness.js';
 
 function exactQuantile(sorted: number[], q: number): number {
   return sorted[Math.floor(q * (sorted.length - 1))]!;

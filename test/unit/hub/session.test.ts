@@ -19,6 +19,22 @@ describe('SessionStore', () => {
     expect(sessions.touch(a)).toBe(false);
     expect(sessions.touch('made-up')).toBe(false);
   });
+
+  it('forgets expired sessions when one is created, and the least recently used past the cap', () => {
+    let now = 0;
+    const sessions = new SessionStore(1000, () => now, 3);
+    const [a, b] = [sessions.create(), sessions.create()];
+    now = 900;
+    expect(sessions.touch(a)).toBe(true);
+    now = 1500; // b (last used at 0) has expired, a (at 900) has not
+    sessions.create();
+    expect(sessions.size).toBe(2);
+    expect(sessions.touch(b)).toBe(false);
+    const [d, e] = [sessions.create(), sessions.create()];
+    expect(sessions.size).toBe(3);
+    expect(sessions.touch(a)).toBe(false); // the least recently used went first
+    expect(sessions.touch(d) && sessions.touch(e)).toBe(true);
+  });
 });
 
 describe('cookies', () => {
