@@ -20,6 +20,13 @@ import { AgentHttpServer } from './http/server.js';
 import { RecentErrors, recordingLogger } from './status/recent-errors.js';
 import { StatusReporter, statusMetrics } from './status/report.js';
 
+/**
+ * SQLite page cache of the agent's log. Appends touch the last pages and the forwarder reads what was
+ * just written (still in the OS page cache), so 2 MiB costs nothing measurable; SQLite's 16 MiB default
+ * fills as the log grows and stays allocated (docs/benchmarks.md, agent-rss).
+ */
+const AGENT_LOG_CACHE_BYTES = 2 * 1024 * 1024;
+
 export interface AgentOptions {
   logger?: Logger;
   metrics?: Metrics;
@@ -91,7 +98,7 @@ export class Agent {
     let store: SqliteLogStore | undefined;
     let agent: Agent | undefined;
     try {
-      store = new SqliteLogStore({ path: logPath(flow.agent.data_dir), partitions: flow.buffer.partitions, logger: logger.child({ component: 'log' }) });
+      store = new SqliteLogStore({ path: logPath(flow.agent.data_dir), partitions: flow.buffer.partitions, cacheBytes: AGENT_LOG_CACHE_BYTES, logger: logger.child({ component: 'log' }) });
       const buffer = new AgentBuffer(store, {
         maxBytes: flow.buffer.max_bytes,
         maxAgeMs: flow.buffer.max_age_s * 1000,

@@ -31,8 +31,9 @@ const goalBytes = 80e6;
 const payloadBytes = 60;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = join(here, '..', 'cli', 'tributary.js');
-if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npx tsc -p tsconfig.json" first`);
+// bin/tributary.js, as users run it (it sizes the heap before the CLI's modules load).
+const cli = join(here, '..', '..', 'bin', 'tributary.js');
+if (!existsSync(join(here, '..', 'cli', 'tributary.js'))) throw new Error('dist/cli/tributary.js is missing: run "npm run build" first');
 
 function progress(line: string): void {
   process.stderr.write(`[agent-rss] ${line}\n`);

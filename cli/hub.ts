@@ -6,6 +6,7 @@ import { HubConfigError, loadHubConfig, type HubConfig } from '../hub/config/loa
 import { CredentialStore } from '../hub/credentials/store.js';
 import type { RunningHub } from '../hub/hub.js';
 import { ExitCode } from './exit-codes.js';
+import { applyHeapProfile } from './heap-profile.js';
 
 interface GlobalOptions {
   config?: string;
@@ -159,6 +160,8 @@ Examples:
 }
 
 async function runHub(options: GlobalOptions): Promise<void> {
+  // The hub runs on a server: V8's default heap sizing, for throughput.
+  applyHeapProfile('node');
   const config = loadConfig(options);
   const logger = createLogger('tributary-hub', options.logLevel);
   let hub: RunningHub;

@@ -1,3 +1,5 @@
+// First: sizes the heap before the other modules load (see heap-profile.ts).
+import './heap-profile.js';
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
 import { demoCommand } from './demo.js';
@@ -7,7 +9,6 @@ import { AGENT_VERSION } from '../agent/version.js';
 import { ExitCode } from './exit-codes.js';
 import { validateCommand } from './validate.js';
 import { simDevicesProgram } from '../sim-devices/cli.js';
-
 
 /** The `tributary` command line: one binary for the agent, the hub and their tools. */
 export function buildProgram(): Command {

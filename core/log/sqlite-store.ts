@@ -19,7 +19,15 @@ export interface SqliteLogOptions {
   logger?: Logger;
   /** WAL file size kept after checkpoints (bytes). */
   journalSizeLimit?: number;
+  /**
+   * SQLite's page cache for this connection (bytes); default 16 MiB, better-sqlite3's build default.
+   * The cache fills as the file grows and stays allocated, so a small device wants less (the agent: 2 MiB).
+   */
+  cacheBytes?: number;
 }
+
+/** better-sqlite3 is built with SQLITE_DEFAULT_CACHE_SIZE=-16000 (16,000 KiB); said explicitly here. */
+export const DEFAULT_CACHE_BYTES = 16_000 * 1024;
 
 interface BatchRow {
   id: number;
@@ -310,6 +318,8 @@ function openDatabase(options: SqliteLogOptions): Database.Database {
     db.pragma('synchronous = FULL');
     db.pragma(`journal_size_limit = ${options.journalSizeLimit ?? 64 * 1024 * 1024}`);
     db.pragma('busy_timeout = 5000');
+    // A negative cache_size is in KiB.
+    db.pragma(`cache_size = -${Math.max(64, Math.round((options.cacheBytes ?? DEFAULT_CACHE_BYTES) / 1024))}`);
     db.exec(LOG_SCHEMA_SQL);
     db.prepare('SELECT count(*) FROM partitions').get();
     return db;

@@ -44,6 +44,9 @@ describe('tributary --version, exit codes and log verify progress', () => {
     expect(run(['--no-such-option']).status).toBe(64);
     expect(run(['log', 'verify', '--no-such-option']).status).toBe(64);
     expect(run(['validate']).status).toBe(64);
+    const badHeap = run(['agent', '--flow', 'flows/greenhouse.yaml', '--heap', 'huge']);
+    expect(badHeap.status).toBe(64);
+    expect(badHeap.stderr).toMatch(/--heap <profile>' argument 'huge' is invalid\. Allowed choices are small, node/);
   });
 
   it('log verify --progress prints progress lines on stderr up to 100%, and the report on stdout', () => {

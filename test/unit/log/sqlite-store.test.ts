@@ -143,4 +143,14 @@ describe('SqliteLogStore', () => {
     expect(() => store.state(5)).toThrow(/partition 5 does not exist \(this log has 2\)/);
     store.close();
   });
+
+  it('sizes its SQLite page cache: 16 MiB by default, smaller when asked (the agent uses 2 MiB)', () => {
+    const cacheKiB = (store: SqliteLogStore) => (store as unknown as { db: Database.Database }).db.pragma('cache_size', { simple: true });
+    const byDefault = new SqliteLogStore({ path, partitions: 1 });
+    expect(cacheKiB(byDefault)).toBe(-16_000);
+    byDefault.close();
+    const small = new SqliteLogStore({ path, partitions: 1, cacheBytes: 2 * 1024 * 1024 });
+    expect(cacheKiB(small)).toBe(-2048);
+    small.close();
+  });
 });
