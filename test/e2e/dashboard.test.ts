@@ -128,18 +128,48 @@ describe('dashboard in a real browser', () => {
     const before = Number(await chart.getAttribute('data-points'));
     await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 20_000, interval: 250 }).toBeGreaterThan(before);
     await page.locator(testId('latest-table')).waitFor();
+    await expect.poll(async () => page.locator(testId('latest-table')).innerText(), { timeout: 10_000, interval: 250 }).toContain('temperature_c');
     await screenshot(page, SHOTS, '3-live-chart');
   });
 
-  it('shows a consumer group and its lag', async () => {
+  it('shows a consumer group: its member, assignment, a committed offset and its lag', async () => {
     // A reader that joins and never consumes: its lag grows with every record the hub stores.
-    const joined = await fetch(`${url}v1/groups/e2e-slow-reader/members`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+    const joined = await fetch(`${url}v1/groups/e2e-slow-reader/members`, { method: 'POST', headers, body: '{}' });
     expect(joined.status).toBe(200);
+    const member = (await joined.json()) as { member_id: string; assignment: { partition: number; lease: number }[] };
+    expect(member.assignment).toHaveLength(hub.store.partitions);
     await page.goto(`${url}#/groups`);
     await page.locator(`${testId('group-row')}[data-group="e2e-slow-reader"]`).waitFor({ timeout: 15_000 });
     await page.goto(`${url}#/groups/e2e-slow-reader`);
     await expect.poll(() => numberIn(testId('group-lag-total')), { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+    const memberRow = page.locator(`${testId('group-member-row')}[data-member="${member.member_id}"]`);
+    await expect.poll(async () => memberRow.count(), { timeout: 10_000, interval: 250 }).toBe(1);
+    expect(await memberRow.innerText()).toContain(member.assignment.map((a) => a.partition).sort((a, b) => a - b).join(', '));
+    expect(await page.locator(testId('group-partition-row')).count()).toBe(hub.store.partitions);
+    // Commit one record on a partition that has some: the page shows the committed offset.
+    const target = member.assignment.find((a) => hub.store.state(a.partition).nextOffset > 0)!;
+    const commit = await fetch(`${url}v1/groups/e2e-slow-reader/commit`, { method: 'POST', headers, body: JSON.stringify({ member_id: member.member_id, partition: target.partition, lease: target.lease, offset: 1 }) });
+    expect(commit.status).toBe(200);
+    const committed = `${testId('group-partition-row')}[data-partition="${target.partition}"] ${testId('group-partition-committed')}`;
+    await expect.poll(async () => page.locator(committed).getAttribute('data-value'), { timeout: 10_000, interval: 250 }).toBe('1');
     await screenshot(page, SHOTS, '4-group-lag');
+  });
+
+  it('shows an MQTT source unhealthy and its error in the agent detail while the edge broker is down, then healthy again', async () => {
+    const sourceDot = () => agentRow().locator('[data-source-state]');
+    await page.goto(`${url}#/fleet`);
+    await expect.poll(async () => sourceDot().getAttribute('data-source-state'), { timeout: 15_000, interval: 250 }).toBe('ok');
+    await edge.stop();
+    await expect.poll(async () => sourceDot().getAttribute('data-source-state'), { timeout: 20_000, interval: 250 }).not.toBe('ok');
+    await screenshot(page, SHOTS, '4b-fleet-source-down');
+    await page.goto(`${url}#/agents/${AGENT}`);
+    const errorRows = page.locator(testId('agent-error-row'));
+    await expect.poll(async () => (await errorRows.allInnerTexts()).join('\n'), { timeout: 20_000, interval: 250 }).toContain('climate');
+    await screenshot(page, SHOTS, '4c-agent-recent-errors');
+    await edge.restart();
+    await page.goto(`${url}#/fleet`);
+    await expect.poll(async () => sourceDot().getAttribute('data-source-state'), { timeout: 30_000, interval: 250 }).toBe('ok');
   });
 
   it('shows the agent offline once it is killed', async () => {
