@@ -120,6 +120,8 @@ describe('hub HTTP API with api.token: login, session cookie, topics, groups, ob
     expect(text).toMatch(/^tributary_group_lag_seconds\{group="dash",partition="1"\} [0-9.e-]+$/m);
     expect(text).toContain('# TYPE tributary_hub_commit_seconds histogram');
     expect(text).toContain('tributary_hub_duplicate_records_total 4');
+    expect(text).toMatch(/^tributary_hub_rejected_total\{agent="a",reason="invalid"\} 2$/m);
+    expect(text).toMatch(/^tributary_hub_rejected_total\{agent="a",reason="bad_status"\} 1$/m);
     expect(text).toMatch(/^tributary_hub_log_records\{partition="1"\} 8$/m);
     expect(text).toContain('tributary_hub_agents{state="never_seen"} 0');
     expect(text).toContain('# HELP tributary_group_lag_records');
@@ -127,6 +129,23 @@ describe('hub HTTP API with api.token: login, session cookie, topics, groups, ob
 
   it('GET /v1/aggregates/series lists the configured windows (and no series while nothing was aggregated)', async () => {
     expect(await call(url, 'GET', '/v1/aggregates/series', undefined, bearer)).toEqual({ status: 200, body: { series: [], windows: ['10s', '1m', '1h'] } });
+  });
+
+  it('the live view\'s queries answer 400 with what to change for a bad limit, range or key', async () => {
+    const cases: [string, RegExp][] = [
+      ['/v1/aggregates?window=10s&limit=0', /limit must be between 1 and/],
+      ['/v1/aggregates?window=10s&limit=abc', /limit must be an integer/],
+      ['/v1/aggregates?window=10s&to=soon', /to must be an integer/],
+      ['/v1/aggregates?window=10s&key=', /key must be a non-empty string/],
+      ['/v1/latest?key=', /key must be a non-empty string/],
+    ];
+    for (const [path, message] of cases) {
+      const { status, body } = await call(url, 'GET', path, undefined, bearer);
+      expect(status, path).toBe(400);
+      expect(body.error.code, path).toBe('ERR_AGGREGATE_QUERY');
+      expect(body.error.message, path).toMatch(message);
+    }
+    expect(await call(url, 'GET', '/v1/latest', undefined, bearer)).toEqual({ status: 200, body: { latest: [] } });
   });
 
   it('bad event-stream filters are 400 before the stream starts', async () => {

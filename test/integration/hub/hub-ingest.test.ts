@@ -60,4 +60,17 @@ describe('the hub with its real ingest', () => {
     expect(records()).toBe(8);
     expect(hub.metrics.get('tributary_hub_batches_total', { result: 'duplicate' })).toBe(1);
   });
+
+  it('/metrics shows what the ingest did: records appended (the ingest rate), batches by result, de-dup, rejects by reason, commit latency', async () => {
+    const text = await (await fetch(`${hub.api.url}/metrics`)).text();
+    expect(text).toMatch(/^tributary_hub_records_appended_total 8$/m);
+    expect(text).toMatch(/^tributary_hub_batches_total\{result="appended"\} 2$/m);
+    expect(text).toMatch(/^tributary_hub_batches_total\{result="duplicate"\} 1$/m);
+    expect(text).toMatch(/^tributary_hub_duplicate_records_total 5$/m);
+    expect(text).toMatch(/^tributary_hub_rejected_total\{agent="mallory",reason="invalid"\} 1$/m);
+    expect(text).toMatch(/^tributary_hub_commit_seconds_count [1-9]\d*$/m);
+    // the refused batch was logged as a structured line at warn level or above
+    const refused = logs.find((l) => l.agent === 'mallory' && typeof l.msg === 'string' && l.msg.includes('bad magic'));
+    expect(refused?.level).toBeGreaterThanOrEqual(40);
+  });
 });
