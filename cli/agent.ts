@@ -5,6 +5,7 @@ import { forgetFlowValidators } from '../agent/flow/validator.js';
 import { createLogger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import { ExitCode } from './exit-codes.js';
+import { logLevelOption } from './log-level.js';
 import { HEAP_PROFILES, applyHeapProfile, type HeapProfile } from './heap-profile.js';
 
 /** `tributary agent --flow FILE`: runs an edge agent until SIGINT/SIGTERM. */
@@ -12,7 +13,7 @@ export function agentCommand(): Command {
   return new Command('agent')
     .description('run an edge agent: read its sources, process records, store them durably (and forward them to the hub)')
     .requiredOption('-f, --flow <file>', 'the flow YAML file (see flows/ for examples, docs/flow-reference.md for every option)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.TRIBUTARY_LOG_LEVEL ?? 'info')
+    .addOption(logLevelOption())
     .addOption(
       new Option('--heap <profile>', 'memory profile of the JavaScript heap: "small" keeps RSS ~30 MiB lower for ~15 % more CPU (edge devices); "node" uses V8\'s defaults')
         .choices(HEAP_PROFILES)

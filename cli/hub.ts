@@ -6,6 +6,7 @@ import { HubConfigError, loadHubConfig, type HubConfig } from '../hub/config/loa
 import { CredentialStore } from '../hub/credentials/store.js';
 import type { RunningHub } from '../hub/hub.js';
 import { ExitCode } from './exit-codes.js';
+import { logLevelOption } from './log-level.js';
 import { applyHeapProfile } from './heap-profile.js';
 
 interface GlobalOptions {
@@ -192,7 +193,7 @@ export function hubCommand(): Command {
   return new Command('hub')
     .description('run the hub (MQTT broker for agents, de-duplicated log), or manage agent credentials (hub agent ...)')
     .option('-c, --config <file>', 'the hub config YAML (default: every setting at its default; see flows/hub.example.yaml and docs/hub.md)')
-    .option('--log-level <level>', 'trace, debug, info, warn, error', process.env.TRIBUTARY_LOG_LEVEL ?? 'info')
+    .addOption(logLevelOption())
     .addHelpText('after', `
 Without --config the hub listens for MQTT on 127.0.0.1:1883 and keeps its data in ./data/hub.
 Agents log in with username = agent id and the password "tributary hub agent add ID" printed.

@@ -7,8 +7,8 @@ import type { DataRecord } from '../../../core/record.js';
 import { startCli } from '../../helpers/agent-process.js';
 import { tempDir } from '../../helpers/temp-dir.js';
 
-async function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const p = startCli(args);
+async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = startCli(args, env);
   const { code } = await p.exited;
   return { code, stdout: p.stdout.join(''), stderr: p.logs.map((l) => String(l.msg)).join('\n') };
 }
@@ -71,5 +71,27 @@ describe('tributary command line', () => {
     const stderr = p.logs.map((l) => String(l.msg)).join('\n');
     expect(stderr).toContain(`${flow}:7:5: sources.g.rate_per_sek`);
     expect(stderr).toMatch(/did you mean "rate_per_sec"/);
+  });
+
+  it('logs pino JSON lines at the level asked for; an unknown level (option or TRIBUTARY_LOG_LEVEL) is a usage error, exit 64', async () => {
+    const flow = join(dir.path, 'levels.yaml');
+    // An unreachable hub: the forwarder logs a warning at its first failed connect.
+    writeFileSync(flow, `agent:\n  id: levels\n  data_dir: ${join(dir.path, 'levels')}\nsources:\n  g: { type: generate, rate_per_sec: 5 }\nbuffer: { inputs: [g] }\nforward: { url: "mqtt://127.0.0.1:1", password: not-used }\n`);
+    for (const level of ['info', 'warn']) {
+      const p = startCli(['agent', '--flow', flow, '--log-level', level]);
+      await p.waitForLog((l) => l.level === 40 && String(l.msg).includes('hub connection lost'));
+      p.child.kill('SIGTERM');
+      expect((await p.exited).code).toBe(0);
+      expect(p.logs.every((l) => l.name === 'tributary-agent' && typeof l.level === 'number' && typeof l.time === 'number'), level).toBe(true);
+      const levels = p.logs.map((l) => l.level as number);
+      if (level === 'info') expect(levels).toContain(30);
+      else expect(Math.min(...levels)).toBe(40);
+    }
+    const badOption = await run(['hub', '--log-level', 'loud']);
+    expect(badOption.code).toBe(64);
+    expect(badOption.stderr).toContain("argument 'loud' is invalid. Allowed choices are trace, debug, info, warn, error, fatal, silent");
+    const badEnv = await run(['agent', '--flow', flow], { TRIBUTARY_LOG_LEVEL: 'loud' });
+    expect(badEnv.code).toBe(64);
+    expect(badEnv.stderr).toContain("from env 'TRIBUTARY_LOG_LEVEL' is invalid");
   });
 });
