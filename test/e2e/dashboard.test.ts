@@ -147,6 +147,14 @@ describe('dashboard in a real browser', () => {
     await expect.poll(async () => memberRow.count(), { timeout: 10_000, interval: 250 }).toBe(1);
     expect(await memberRow.innerText()).toContain(member.assignment.map((a) => a.partition).sort((a, b) => a - b).join(', '));
     expect(await page.locator(testId('group-partition-row')).count()).toBe(hub.store.partitions);
+    expect(await numberIn(testId('group-rebalances'))).toBeGreaterThanOrEqual(1);
+    // the total is the sum of the lag per partition shown in the same render
+    const lags = await page.evaluate(() => ({
+      total: Number(document.querySelector('[data-testid="group-lag-total"]')?.getAttribute('data-value')),
+      partitions: [...document.querySelectorAll('[data-testid="group-partition-lag"]')].map((td) => Number(td.getAttribute('data-value'))),
+    }));
+    expect(lags.partitions).toHaveLength(hub.store.partitions);
+    expect(lags.partitions.reduce((a, b) => a + b, 0)).toBe(lags.total);
     // Commit one record on a partition that has some: the page shows the committed offset.
     const target = member.assignment.find((a) => hub.store.state(a.partition).nextOffset > 0)!;
     const commit = await fetch(`${url}v1/groups/e2e-slow-reader/commit`, { method: 'POST', headers, body: JSON.stringify({ member_id: member.member_id, partition: target.partition, lease: target.lease, offset: 1 }) });

@@ -41,9 +41,12 @@ describe('fleet table with hundreds of agents in a real browser', () => {
     url = `${hub.api.url}/`;
     for (let i = 0; i < AGENTS; i++) {
       const source = { id: 'probe', type: i % 10 === 3 ? 'serial' : 'mqtt', state: i % 10 === 3 ? ('stalled' as const) : ('ok' as const), records: inOf(i), badFrames: 0 };
+      const now = Date.now();
+      // Agent 1 reported 2 s before too: 200 more records in and 100 more forwarded since, so 100/s in and 50/s out.
+      if (i === 1) hub.fleet.onStatus(idOf(i), statusReport({ seq: 1, ts: now - 2000, intervalMs: 600_000, totals: { in: inOf(i) - 200, buffered: inOf(i) - 200, forwarded: inOf(i) - 100, deadLetters: 0, errors: 0 }, sources: [source] }));
       // A long interval: no agent goes offline for silence while the test runs.
-      hub.fleet.onStatus(idOf(i), statusReport({ seq: 1, intervalMs: 600_000, totals: { in: inOf(i), buffered: inOf(i), forwarded: inOf(i), deadLetters: 0, errors: 0 }, sources: [source] }));
-      if (i >= AGENTS - OFFLINE) hub.fleet.onStatus(idOf(i), offlineNotice('shutdown', 2, 600_000));
+      hub.fleet.onStatus(idOf(i), statusReport({ seq: 2, ts: now, intervalMs: 600_000, totals: { in: inOf(i), buffered: inOf(i), forwarded: inOf(i), deadLetters: 0, errors: i % 5 }, sources: [source] }));
+      if (i >= AGENTS - OFFLINE) hub.fleet.onStatus(idOf(i), offlineNotice('shutdown', 3, 600_000));
     }
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
@@ -66,6 +69,29 @@ describe('fleet table with hundreds of agents in a real browser', () => {
     expect(summary).toContain(`${AGENTS} agents`);
     expect(summary).toContain(`${AGENTS - OFFLINE} online`);
     expect(summary).toContain(`${OFFLINE} offline`);
+  });
+
+  it('shows in a row: version, flow, buffer depth and bytes (per partition in the tooltip), lag, rates, drops by reason, errors, source health', async () => {
+    const row = page.locator(`${testId('agent-row')}[data-agent-id="${idOf(1)}"]`);
+    const cell = (id: string) => row.locator(testId(id));
+    await expect.poll(async () => cell('agent-rate-in').getAttribute('data-value'), { timeout: 10_000, interval: 250 }).toBe('100');
+    expect(await cell('agent-rate-out').getAttribute('data-value')).toBe('50');
+    expect(await cell('agent-rate-in').innerText()).toBe('100/s');
+    expect(await cell('agent-version').innerText()).toBe('0.1.0');
+    expect(await cell('agent-flow').innerText()).toBe('gps-flow 3');
+    expect(await cell('agent-buffer-records').getAttribute('data-value')).toBe('10');
+    expect(await cell('agent-buffer-bytes').getAttribute('data-value')).toBe('1000');
+    expect(await cell('agent-buffer-bytes').getAttribute('title')).toBe('partition 0: 7 records, 700 B\npartition 1: 3 records, 300 B');
+    expect(await cell('agent-lag-records').getAttribute('data-value')).toBe('10');
+    expect(await cell('agent-lag-seconds').innerText()).toBe('1.5s');
+    expect(await cell('agent-drops').getAttribute('data-value')).toBe('5');
+    expect(await cell('agent-drops').getAttribute('title')).toBe('full: 4\ncorrupt: 1');
+    expect(await cell('agent-errors').getAttribute('data-value')).toBe('1');
+    const dot = row.locator('[data-source-state]');
+    expect(await dot.getAttribute('data-source-state')).toBe('ok');
+    expect(await dot.getAttribute('title')).toContain('probe (mqtt): ok');
+    // an agent that stopped has no rates: nothing flows
+    expect(await page.locator(`${testId('agent-row')}[data-agent-id="${idOf(AGENTS - 1)}"] ${testId('agent-rate-in')}`).innerText()).toBe('–');
   });
 
   it('sorts by records in, descending then ascending, over all rows', async () => {

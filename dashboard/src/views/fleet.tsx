@@ -131,8 +131,8 @@ function fleetColumns(now: number): Column<AgentSummary, FleetColumn>[] {
       cellProps: () => ({ 'data-testid': 'agent-id' }),
     },
     { id: 'last-seen', label: 'Last seen', cell: (a) => formatAge(a.lastSeen, now), cellProps: (a) => ({ title: a.lastSeen === null ? 'never' : formatTime(a.lastSeen, now), 'data-value': a.lastSeen ?? undefined }) },
-    { id: 'version', label: 'Version', cell: (a) => a.version ?? '–' },
-    { id: 'flow', label: 'Flow', cell: (a) => (a.flow === null ? '–' : `${a.flow.name} ${a.flow.version}`) },
+    { id: 'version', label: 'Version', cell: (a) => a.version ?? '–', cellProps: () => ({ 'data-testid': 'agent-version' }) },
+    { id: 'flow', label: 'Flow', cell: (a) => (a.flow === null ? '–' : `${a.flow.name} ${a.flow.version}`), cellProps: () => ({ 'data-testid': 'agent-flow' }) },
     {
       id: 'buffer-records',
       label: 'Buffered',
@@ -141,11 +141,11 @@ function fleetColumns(now: number): Column<AgentSummary, FleetColumn>[] {
       cell: (a) => formatCount(a.buffer?.records),
       cellProps: (a) => ({ ...numberCell('agent-buffer-records', (x) => x.buffer?.records)(a), title: partitionsTitle(a) }),
     },
-    { id: 'buffer-bytes', label: 'Buffer size', numeric: true, cell: (a) => formatBytes(a.buffer?.bytes), cellProps: (a) => ({ ...numberCell(undefined, (x) => x.buffer?.bytes)(a), title: partitionsTitle(a) }) },
+    { id: 'buffer-bytes', label: 'Buffer size', numeric: true, cell: (a) => formatBytes(a.buffer?.bytes), cellProps: (a) => ({ ...numberCell('agent-buffer-bytes', (x) => x.buffer?.bytes)(a), title: partitionsTitle(a) }) },
     { id: 'lag-records', label: 'Lag', title: 'Records not yet acknowledged by the hub', numeric: true, cell: (a) => formatCount(a.lag?.records), cellProps: numberCell('agent-lag-records', (x) => x.lag?.records) },
-    { id: 'lag-seconds', label: 'Lag time', title: 'Age of the oldest record not yet acknowledged', numeric: true, cell: (a) => formatSeconds(a.lag?.seconds), cellProps: numberCell(undefined, (x) => x.lag?.seconds) },
-    { id: 'rate-in', label: 'In/s', numeric: true, cell: (a) => formatRate(a.rates?.in), cellProps: numberCell(undefined, (x) => x.rates?.in) },
-    { id: 'rate-out', label: 'Out/s', numeric: true, cell: (a) => formatRate(a.rates?.out), cellProps: numberCell(undefined, (x) => x.rates?.out) },
+    { id: 'lag-seconds', label: 'Lag time', title: 'Age of the oldest record not yet acknowledged', numeric: true, cell: (a) => formatSeconds(a.lag?.seconds), cellProps: numberCell('agent-lag-seconds', (x) => x.lag?.seconds) },
+    { id: 'rate-in', label: 'In/s', numeric: true, cell: (a) => formatRate(a.rates?.in), cellProps: numberCell('agent-rate-in', (x) => x.rates?.in) },
+    { id: 'rate-out', label: 'Out/s', numeric: true, cell: (a) => formatRate(a.rates?.out), cellProps: numberCell('agent-rate-out', (x) => x.rates?.out) },
     { id: 'in-total', label: 'In', title: 'Records from sources since the agent started', numeric: true, cell: (a) => formatCount(a.totals?.in), cellProps: numberCell('agent-in-total', (x) => x.totals?.in) },
     { id: 'forwarded-total', label: 'Forwarded', title: 'Records acknowledged by the hub since the agent started', numeric: true, cell: (a) => formatCount(a.totals?.forwarded), cellProps: numberCell('agent-forwarded-total', (x) => x.totals?.forwarded) },
     {
@@ -153,9 +153,9 @@ function fleetColumns(now: number): Column<AgentSummary, FleetColumn>[] {
       label: 'Drops',
       numeric: true,
       cell: (a) => formatCount(a.dropsTotal),
-      cellProps: (a) => ({ 'data-value': a.dropsTotal, class: a.dropsTotal > 0 ? 'warn-cell' : undefined, title: dropsTitle(a) }),
+      cellProps: (a) => ({ 'data-testid': 'agent-drops', 'data-value': a.dropsTotal, class: a.dropsTotal > 0 ? 'warn-cell' : undefined, title: dropsTitle(a) }),
     },
-    { id: 'errors', label: 'Errors', numeric: true, cell: (a) => formatCount(a.errorsTotal), cellProps: (a) => ({ 'data-value': a.errorsTotal, class: a.errorsTotal > 0 ? 'bad-cell' : undefined }) },
+    { id: 'errors', label: 'Errors', numeric: true, cell: (a) => formatCount(a.errorsTotal), cellProps: (a) => ({ 'data-testid': 'agent-errors', 'data-value': a.errorsTotal, class: a.errorsTotal > 0 ? 'bad-cell' : undefined }) },
     { id: 'sources', label: 'Sources', cell: (a) => <SourceDots sources={a.sources} /> },
   ];
 }
