@@ -20,7 +20,7 @@ Each reading: {"device","seq","ts","temperature_c","humidity_pct","co2_ppm"}; se
 Counts (published, acknowledged by the broker, garbage) go to stderr every 5 s and at exit.
 
 Example:
-  sim-devices mqtt --url mqtt://127.0.0.1:1883 --count 5 --rate-per-sec 2 --garbage 0.01`)
+  tributary sim-devices mqtt --url mqtt://127.0.0.1:1883 --count 5 --rate-per-sec 2 --garbage 0.01`)
     .action(async (options: { url: string; count: number; topicPrefix: string; devicePrefix: string; ratePerSec: number; qos: 0 | 1; messages?: number; garbage: number; seed?: number; dayS: number }) => {
       // Loaded here: mqtt.js is heavy, and the tributary command registers this one for every run.
       const { startMqttSensors } = await import('./sensors.js');

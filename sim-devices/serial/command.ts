@@ -138,7 +138,7 @@ lost (as on a real pty), so start the agent first or expect to miss the first li
 Unplug/replug and stop are reported as JSON lines too. Needs socat (apt-get install socat).
 
 Example:
-  sim-devices serial --count 3 --kind nmea --rate 10 --faults garbage,truncate`,
+  tributary sim-devices serial --count 3 --kind nmea --rate 10 --faults garbage,truncate`,
     )
     .action(async (options: CommandOptions) => {
       const faults: SerialFaults = {};
