@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,20 +56,23 @@ describe('systemd units', () => {
     expect(one('Service.StateDirectory')).toBe('tributary');
     expect(one('Service.ConfigurationDirectory')).toBe('tributary');
     expect(one('Service.Restart')).toBe('on-failure');
-    expect(one('Service.RestartSec')).toMatch(/^\d+s$/);
-    expect(Number(one('Unit.StartLimitBurst'))).toBeGreaterThan(0);
-    expect(one('Unit.StartLimitIntervalSec')).toMatch(/^\d+/);
+    // the numbers docs/install-raspberry-pi.md gives: 5 s after a failure, at most 5 times in 5 minutes
+    expect(one('Service.RestartSec')).toBe('5s');
+    expect(one('Unit.StartLimitBurst')).toBe('5');
+    expect(one('Unit.StartLimitIntervalSec')).toBe('300');
     expect(one('Service.KillSignal')).toBe('SIGTERM');
-    expect(parseInt(one('Service.TimeoutStopSec')!, 10)).toBeGreaterThanOrEqual(30);
+    expect(one('Service.TimeoutStopSec')).toBe('60s');
     expect(one('Service.NoNewPrivileges')).toBe('yes');
     expect(one('Service.ProtectSystem')).toBe('strict');
     expect(one('Service.ReadWritePaths')).toBe('/var/lib/tributary');
     expect(one('Service.PrivateTmp')).toBe('yes');
     expect(one('Service.ProtectHome')).toBe('yes');
-    expect(unit.get('Service.DeviceAllow')).toEqual(expect.arrayContaining(['char-ttyUSB rw', 'char-ttyACM rw']));
+    expect(unit.get('Service.DeviceAllow')).toEqual(expect.arrayContaining(['char-ttyUSB rw', 'char-ttyACM rw', 'char-ttyAMA rw', 'char-ttyS rw']));
     // exit codes that a restart cannot fix (docs: tributary --help)
-    expect(one('Service.RestartPreventExitStatus')!.split(' ')).toEqual(expect.arrayContaining(['78', '66']));
+    expect(one('Service.RestartPreventExitStatus')!.split(' ')).toEqual(expect.arrayContaining(['78', '66', '64']));
     expect(one('Install.WantedBy')).toBe('multi-user.target');
+    // logs go to journald (rotated by its SystemMaxUse=, docs/install-raspberry-pi.md), not to a file
+    for (const stream of ['StandardOutput', 'StandardError']) expect(unit.get(`Service.${stream}`) ?? ['journal'], stream).toEqual(['journal']);
   });
 
   it('the hub unit runs tributary hub with the same user, directories and stop handling', () => {
@@ -106,7 +109,15 @@ describe('deploy/install-agent.sh', () => {
     mkdirSync(join(source, 'dist/cli'), { recursive: true });
     writeFileSync(join(source, 'package.json'), JSON.stringify({ name: 'tributary', version: '9.8.7', type: 'module' }));
     writeFileSync(join(source, 'dist/cli/tributary.js'), '');
-    writeFileSync(join(source, 'bin/tributary.js'), `#!${process.execPath}\nimport { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(join(dir.path, 'calls'))}, process.argv.slice(2).join(' ') + '\\n');\nif (process.argv[2] === '--version') console.log('9.8.7');\n`);
+    // `validate` refuses a file saying "not a flow"; `log verify` finds problems in a log saying "corrupt".
+    writeFileSync(join(source, 'bin/tributary.js'), `#!${process.execPath}
+import { appendFileSync, readFileSync } from 'node:fs';
+const args = process.argv.slice(2);
+appendFileSync(${JSON.stringify(join(dir.path, 'calls'))}, args.join(' ') + '\\n');
+if (args[0] === '--version') console.log('9.8.7');
+if (args[0] === 'validate' && readFileSync(args[1], 'utf8').includes('not a flow')) process.exit(78);
+if (args[0] === 'log' && readFileSync(args.at(-1), 'utf8') === 'corrupt') process.exit(1);
+`);
     chmodSync(join(source, 'bin/tributary.js'), 0o755);
     writeFileSync(join(dir.path, 'calls'), '');
     chmodSync(join(dir.path, 'calls'), 0o666); // the log check runs it as the tributary user
@@ -159,6 +170,58 @@ describe('deploy/install-agent.sh', () => {
     expect(passwd.match(/^tributary:/gm)).toHaveLength(1);
     expect(readFileSync(join(target, 'etc/passwd'), 'utf8').match(/^tributary:/gm)).toHaveLength(1);
     expect(existsSync(join(target, 'opt/tributary/releases', before.replace('releases/', '')))).toBe(true);
+  });
+
+  it('--flow installs the flow root:tributary 0640 after validate, keeps a replaced one, refuses an invalid one (78)', () => {
+    const flow = join(dir.path, 'flow.yaml');
+    writeFileSync(flow, 'agent: { id: van-017 }\n');
+    spawnSync('sleep', ['1']); // release folders are named by the second
+    const first = install(['--root', target, '--source', source, '--flow', flow]);
+    expect(first.status, first.stderr + first.stdout).toBe(0);
+    const installed = join(target, 'etc/tributary/flow.yaml');
+    const gid = Number(/^tributary:x:(\d+):/m.exec(readFileSync(join(target, 'etc/group'), 'utf8'))![1]);
+    const stat = statSync(installed);
+    expect([stat.uid, stat.gid, stat.mode & 0o777]).toEqual([0, gid, 0o640]);
+    expect(readFileSync(join(dir.path, 'calls'), 'utf8')).toContain(`validate ${flow}`);
+
+    writeFileSync(flow, 'agent: { id: van-018 }\n');
+    spawnSync('sleep', ['1']);
+    const replaced = install(['--root', target, '--source', source, '--flow', flow]);
+    expect(replaced.status, replaced.stderr).toBe(0);
+    expect(readFileSync(installed, 'utf8')).toBe('agent: { id: van-018 }\n');
+    const backups = readdirSync(join(target, 'etc/tributary')).filter((f) => f.startsWith('flow.yaml.bak-'));
+    expect(backups.map((f) => readFileSync(join(target, 'etc/tributary', f), 'utf8'))).toEqual(['agent: { id: van-017 }\n']);
+
+    const current = readlinkSync(join(target, 'opt/tributary/current'));
+    writeFileSync(flow, 'not a flow\n');
+    spawnSync('sleep', ['1']);
+    const invalid = install(['--root', target, '--source', source, '--flow', flow]);
+    expect(invalid.status).toBe(78);
+    expect(invalid.stderr).toMatch(/is invalid: nothing was switched/);
+    expect(readlinkSync(join(target, 'opt/tributary/current'))).toBe(current);
+    expect(readFileSync(installed, 'utf8')).toBe('agent: { id: van-018 }\n');
+  });
+
+  it('keeps the three newest releases, the running one among them', () => {
+    const releases = readdirSync(join(target, 'opt/tributary/releases')).filter((f) => !f.startsWith('.'));
+    // the refused --flow install above left its release unused; the pruning comes with the next install
+    spawnSync('sleep', ['1']);
+    const r = install(['--root', target, '--source', source]);
+    expect(r.status, r.stderr).toBe(0);
+    const kept = readdirSync(join(target, 'opt/tributary/releases')).filter((f) => !f.startsWith('.')).sort();
+    expect(releases.length).toBeGreaterThan(3);
+    expect(kept).toEqual(releases.concat(readlinkSync(join(target, 'opt/tributary/current')).replace('releases/', '')).sort().slice(-3));
+  });
+
+  it('an upgrade stops with exit 70 when log verify finds problems in a buffered log, and keeps that log', () => {
+    const logFile = join(target, 'var/lib/tributary/van-017/log.db');
+    writeFileSync(logFile, 'corrupt');
+    spawnSync('sleep', ['1']);
+    const r = install(['--root', target, '--source', source]);
+    expect(r.status).toBe(70);
+    expect(r.stderr).toContain(`log verify found problems in ${logFile}`);
+    expect(readFileSync(logFile, 'utf8')).toBe('corrupt');
+    writeFileSync(logFile, 'buffered records');
   });
 
   it('never deletes the state directory: no rm touches /var/lib/tributary', () => {
