@@ -149,9 +149,9 @@ describe('dashboard in a real browser', () => {
     expect(await page.locator(testId('group-partition-row')).count()).toBe(hub.store.partitions);
     expect(await numberIn(testId('group-rebalances'))).toBeGreaterThanOrEqual(1);
     // the total is the sum of the lag per partition shown in the same render
-    const lags = await page.evaluate(() => ({
-      total: Number(document.querySelector('[data-testid="group-lag-total"]')?.getAttribute('data-value')),
-      partitions: [...document.querySelectorAll('[data-testid="group-partition-lag"]')].map((td) => Number(td.getAttribute('data-value'))),
+    const lags = await page.locator(testId('group-detail')).evaluate((view) => ({
+      total: Number(view.querySelector('[data-testid="group-lag-total"]')?.getAttribute('data-value')),
+      partitions: [...view.querySelectorAll('[data-testid="group-partition-lag"]')].map((td) => Number(td.getAttribute('data-value'))),
     }));
     expect(lags.partitions).toHaveLength(hub.store.partitions);
     expect(lags.partitions.reduce((a, b) => a + b, 0)).toBe(lags.total);

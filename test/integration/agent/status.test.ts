@@ -132,6 +132,7 @@ describe('agent status heartbeat and HTTP endpoint (plain aedes broker)', () => 
     expect(metricsText).toMatch(/^tributary_buffer_records\{partition="0"\} 0$/m);
     expect(metricsText).toMatch(/^tributary_buffer_bytes\{partition="2"\} [1-9]\d*$/m);
     expect(metricsText).toMatch(/^tributary_forward_lag_records 0$/m);
+    expect(metricsText).toMatch(/^tributary_forward_lag_seconds 0$/m);
     expect(metricsText).toMatch(/^tributary_log_commit_seconds_count\{log="agent"\} [1-9]\d*$/m);
     expect(metricsText).toMatch(/^tributary_flow_records_in_total\{source="gen"\} 300$/m);
     expect(await (await fetch(`${base}/healthz`)).json()).toEqual({ status: 'ok' });
@@ -172,6 +173,26 @@ describe('agent status heartbeat and HTTP endpoint (plain aedes broker)', () => 
     expect(will).toMatchObject({ v: 1, online: false, reason: 'connection_lost', intervalMs: 500 });
     // Set at connect time: it carries the seq of that connection's first report.
     expect(will.seq).toBe(first.seq);
+  });
+
+  it('drops by reason: a full drop_oldest buffer that cannot forward shows in /metrics and in the report', async () => {
+    const text = `agent:\n  id: status-drops\n  data_dir: ${join(dir.path, 'data')}\n  status_interval_ms: 500\n  http: { host: 127.0.0.1, port: 0 }\n` +
+      `sources:\n  gen: { type: generate, rate_per_sec: 20000, count: 20000, key_count: 4, seed: 3 }\n` +
+      `buffer: { inputs: [gen], partitions: 1, max_bytes: 65536, batch_max_bytes: 8192, when_full: drop_oldest }\n` +
+      `forward: { url: "mqtt://127.0.0.1:1", password: x, reconnect_min_ms: 50, reconnect_max_ms: 200 }\n`;
+    agent = await Agent.start(loadFlowText(text, join(dir.path, 'flow.yaml')), { logger: silentLogger(), flowText: text });
+    const base = `http://127.0.0.1:${agent.httpAddress!.port}`;
+    const dropped = async () => Number((await (await fetch(`${base}/metrics`)).text()).match(/^tributary_buffer_dropped_records_total\{partition="0",reason="buffer_full"\} (\d+)$/m)?.[1] ?? 0);
+    const report = await until('all 20000 records appended', () => {
+      const r = agent!.statusReport();
+      return r.totals.buffered === 20000 ? r : undefined;
+    }, 20_000);
+    const count = await dropped();
+    expect(count).toBeGreaterThan(0);
+    expect(report.drops).toEqual({ buffer_full: count });
+    // what is left of the 20000 records is what was not dropped
+    expect(report.buffer.partitions[0]!.records + count).toBe(20000);
+    expect(report.forward.lagRecords).toBe(report.buffer.partitions[0]!.records);
   });
 
   it('a taken HTTP port is reported in the status errors, not fatal: the agent runs on', async () => {
