@@ -17,7 +17,6 @@ RUN npm ci --no-audit --no-fund
 # the rest of the sources (.dockerignore keeps node_modules, dist, tests and secrets out)
 COPY . .
 RUN npm run build \
- && if [ -f scripts/build-dashboard.mjs ]; then node scripts/build-dashboard.mjs; fi \
  && rm -rf dist/test dist/bench \
  && find dist -name '*.map' -delete
 
