@@ -112,6 +112,15 @@ describe('dashboard in a real browser', () => {
     await page.goto(`${url}#/topics`);
     await page.locator(testId('topics-table')).waitFor({ timeout: 10_000 });
     await expect.poll(async () => page.locator(testId('topic-partition-row')).count(), { timeout: 10_000, interval: 250 }).toBe(hub.store.partitions);
+    await expect.poll(() => numberIn(testId('topic-total-records')), { timeout: 20_000, interval: 250 }).toBeGreaterThan(0);
+    // the records total is the sum of the partitions' ranges, from one answer of the hub
+    const totals = await page.locator('main').evaluate((view) => ({
+      records: Number(view.querySelector('[data-testid="topic-total-records"]')?.getAttribute('data-value')),
+      partitions: [...view.querySelectorAll('[data-testid="topic-records"]')].map((td) => Number(td.getAttribute('data-value'))),
+      counters: ['duplicates', 'rejected', 'invalid'].map((name) => view.querySelector(`[data-testid="topic-total-${name}"]`)?.getAttribute('data-value')),
+    }));
+    expect(totals.partitions.reduce((a, b) => a + b, 0)).toBe(totals.records);
+    for (const counter of totals.counters) expect(counter).toMatch(/^\d+$/);
     await screenshot(page, SHOTS, '2c-topics');
   });
 
