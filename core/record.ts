@@ -14,6 +14,13 @@ export interface DataRecord {
   value: JsonValue;
   /** String metadata (source, topic, port, ...), like Kafka headers. */
   attrs: Record<string, string>;
+  /**
+   * The value's JSON text exactly as a source parsed it (`JSON.parse(valueJson)` is `value`), so the log
+   * stores it without serialising the value again (~10 % of an MQTT agent's CPU). Records are never
+   * mutated: code that changes the value builds a new record, and leaves this out unless the value is
+   * the very same object.
+   */
+  readonly valueJson?: string | undefined;
 }
 
 /** Attributes set on a record that could not be processed (a dead letter). */

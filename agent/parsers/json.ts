@@ -14,7 +14,9 @@ export function createJsonParser(config: JsonParserConfig): Parser {
       } catch (error) {
         return { ok: false, reason: `invalid JSON: ${errorMessage(error)}` };
       }
-      return applyRecordFields(value, config);
+      const result = applyRecordFields(value, config);
+      if (result.ok) result.json = frame;
+      return result;
     },
   };
 }

@@ -2,7 +2,16 @@ import type { JsonValue } from '../../core/record.js';
 
 /** Outcome of parsing one frame (a serial line, an MQTT payload). */
 export type ParseResult =
-  | { ok: true; value: JsonValue; /** key taken from the payload, when the format knows one */ key?: string; /** event time from the payload */ ts?: number }
+  | {
+      ok: true;
+      value: JsonValue;
+      /** key taken from the payload, when the format knows one */
+      key?: string;
+      /** event time from the payload */
+      ts?: number;
+      /** The frame itself when it is exactly the value's JSON text (the `json` format): see DataRecord.valueJson. */
+      json?: string;
+    }
   | {
       ok: false;
       reason: string;

@@ -59,7 +59,8 @@ export const enrichSpec: ProcessorSpec<EnrichConfig> = {
           value = { ...value, ...fields };
         }
         counters.recordsOut.inc();
-        emit({ key: record.key, ts: record.ts, value, attrs: addAttrs ? { ...record.attrs, ...attrs } : record.attrs });
+        const valueJson = value === record.value ? record.valueJson : undefined;
+        emit({ key: record.key, ts: record.ts, value, attrs: addAttrs ? { ...record.attrs, ...attrs } : record.attrs, valueJson });
       },
     };
   },

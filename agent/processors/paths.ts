@@ -13,6 +13,7 @@ export type FieldPath =
   | { root: 'value'; fields: string[] };
 
 type JsonObject = { [field: string]: JsonValue };
+type Draft = { -readonly [K in keyof DataRecord]: DataRecord[K] };
 
 const HOW = 'write value.name (value.a.b, value["odd key"]), attrs.name, key or ts';
 
@@ -96,19 +97,23 @@ function segment(name: string): string {
  */
 export class RecordDraft {
   private readonly copies = new Set<object>();
-  private draft: DataRecord = { key: '', ts: 0, value: null, attrs: {} };
+  private draft: Draft = { key: '', ts: 0, value: null, attrs: {}, valueJson: undefined };
+  private original: DataRecord | undefined;
   private attrsCopied = false;
 
   /** Starts editing a shallow copy of `record`. */
   begin(record: DataRecord): void {
     this.copies.clear();
     this.attrsCopied = false;
-    this.draft = { key: record.key, ts: record.ts, value: record.value === undefined ? null : record.value, attrs: record.attrs };
+    this.original = record;
+    this.draft = { key: record.key, ts: record.ts, value: record.value === undefined ? null : record.value, attrs: record.attrs, valueJson: undefined };
   }
 
   /** The edited record, a new object; later edits start with `begin`. */
   finish(): DataRecord {
     this.copies.clear();
+    // Copy-on-write: the same value object means an unchanged value, so its JSON text still holds.
+    if (this.draft.value === this.original?.value) this.draft.valueJson = this.original.valueJson;
     return this.draft;
   }
 

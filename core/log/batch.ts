@@ -33,7 +33,9 @@ export interface StoredBatch extends EncodedBatch {
 
 /** Encodes one record as a JSON tuple; done once per record, on arrival. */
 export function encodeRecord(record: DataRecord): string {
-  return JSON.stringify([record.key, record.ts, record.value, record.attrs]);
+  if (record.valueJson === undefined) return JSON.stringify([record.key, record.ts, record.value, record.attrs]);
+  // The same tuple, with the value's text as the source received it (valid JSON: it was parsed from it).
+  return `[${JSON.stringify(record.key)},${JSON.stringify(record.ts)},${record.valueJson},${JSON.stringify(record.attrs)}]`;
 }
 
 /** Joins records encoded by `encodeRecord` into a batch body. */

@@ -5,8 +5,19 @@ export interface AckTicket {
   durable(): void;
 }
 
-interface Entry extends AckTicket {
-  done: boolean;
+/** A class rather than an object with a closure: one small object per message, at tens of thousands a second. */
+class Entry implements AckTicket {
+  done = false;
+
+  constructor(
+    readonly messageId: number,
+    private readonly queue: ConnectionAcks,
+  ) {}
+
+  durable(): void {
+    this.done = true;
+    this.queue.scheduleRelease();
+  }
 }
 
 /**
@@ -19,6 +30,7 @@ export class ConnectionAcks {
   private readonly entries: Entry[] = [];
   private head = 0;
   private closed = false;
+  private releaseScheduled = false;
 
   constructor(
     /** Writes the PUBACKs of one release, in order, as one write; called only while this connection is open. */
@@ -29,16 +41,22 @@ export class ConnectionAcks {
 
   /** Registers a message as it arrives. */
   add(messageId: number): AckTicket {
-    const entry: Entry = {
-      messageId,
-      done: false,
-      durable: () => {
-        entry.done = true;
-        this.release();
-      },
-    };
+    const entry = new Entry(messageId, this);
     this.entries.push(entry);
     return entry;
+  }
+
+  /**
+   * Releases once the current synchronous work is done: a commit marks hundreds of messages durable in
+   * one loop, and their PUBACKs then leave in one write instead of one write (a syscall) each.
+   */
+  scheduleRelease(): void {
+    if (this.releaseScheduled || this.closed) return;
+    this.releaseScheduled = true;
+    queueMicrotask(() => {
+      this.releaseScheduled = false;
+      this.release();
+    });
   }
 
   /** Messages not yet acknowledged. */

@@ -164,7 +164,7 @@ export class MqttSource implements Source {
       return;
     }
     this.inFlight++;
-    this.batch.push({ record: { key, ts: result.ts ?? now, value: result.value, attrs }, ticket });
+    this.batch.push({ record: { key, ts: result.ts ?? now, value: result.value, attrs, valueJson: result.json }, ticket });
     this.flushTimer ??= setImmediate(() => this.flush());
   }
 

@@ -218,7 +218,7 @@ class SerialSource implements Source {
     }
     const result = this.parser.parse(text);
     if (result.ok) {
-      records.push({ key: result.key ?? this.key, ts: result.ts ?? now, value: result.value, attrs: { ...this.attrs } });
+      records.push({ key: result.key ?? this.key, ts: result.ts ?? now, value: result.value, attrs: { ...this.attrs }, valueJson: result.json });
     } else if (result.skip) {
       this.context.metrics.inc(METRIC.skippedFrames, { ...this.labels, reason: result.reason });
     } else {

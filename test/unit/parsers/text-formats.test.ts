@@ -14,9 +14,10 @@ describe('lines parser', () => {
 describe('json parser', () => {
   const parser = createParser({ format: 'json' });
 
-  it('parses one document per frame', () => {
-    expect(parser.parse('{"t": 21.5, "ok": true, "tags": ["a"]}')).toEqual({ ok: true, value: { t: 21.5, ok: true, tags: ['a'] } });
-    expect(parser.parse('42')).toEqual({ ok: true, value: 42 });
+  it('parses one document per frame, keeping the frame as the value\'s JSON text', () => {
+    const frame = '{"t": 21.5, "ok": true, "tags": ["a"]}';
+    expect(parser.parse(frame)).toEqual({ ok: true, value: { t: 21.5, ok: true, tags: ['a'] }, json: frame });
+    expect(parser.parse('42')).toEqual({ ok: true, value: 42, json: '42' });
   });
 
   it('reports non-JSON as a bad frame', () => {
@@ -33,6 +34,7 @@ describe('json parser', () => {
       key: 'th-7',
       ts: 1700000000123,
       value: { meta: { device: 'th-7' }, time: 1700000000123 },
+      json: '{"meta": {"device": "th-7"}, "time": 1700000000123}',
     });
     expect(keyed.parse('{"meta": {"device": 12}, "time": "2024-05-01T10:00:00.500Z"}')).toMatchObject({
       ok: true,
@@ -44,7 +46,7 @@ describe('json parser', () => {
   it('leaves key and time to the source when the fields are missing', () => {
     const keyed = createParser({ format: 'json', key_field: 'device', ts_field: 'time' });
     const result = keyed.parse('{"t": 1}');
-    expect(result).toEqual({ ok: true, value: { t: 1 } });
+    expect(result).toEqual({ ok: true, value: { t: 1 }, json: '{"t": 1}' });
   });
 
   it('rejects an unreadable event time or an object as key', () => {

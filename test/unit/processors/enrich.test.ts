@@ -35,6 +35,12 @@ describe('enrich', () => {
     expect(runOne(enrich, rec(42))[0]!.record).toEqual(rec(42, { attrs: { site: 'gh1' } }));
   });
 
+  it('keeps the value\'s JSON text when it adds only attrs, drops it when it adds fields', () => {
+    const input = rec({ t: 1 }, { valueJson: '{"t":1}' });
+    expect(runOne(enrichSpec.create(config({ site: 'gh1' }, {}), testContext()), input)[0]!.record.valueJson).toBe('{"t":1}');
+    expect(runOne(enrichSpec.create(config({}, { b: 2 }), testContext()), input)[0]!.record.valueJson).toBeUndefined();
+  });
+
   it('throws when fields must go into a value that is not an object', () => {
     const enrich = enrichSpec.create(config({}, { a: 1 }), testContext());
     expect(() => runOne(enrich, rec(42))).toThrow(/this value is a number/);

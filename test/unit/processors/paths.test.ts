@@ -66,6 +66,20 @@ describe('RecordDraft', () => {
     expect(out.attrs).not.toBe(input.attrs);
   });
 
+  it('keeps the value\'s JSON text only while the value is unchanged', () => {
+    const input = frozen(rec({ a: 1 }, { valueJson: '{"a": 1}' }));
+    const draft = new RecordDraft();
+    draft.begin(input);
+    draft.set(parseFieldPath('attrs.n'), 'm');
+    expect(draft.finish().valueJson).toBe('{"a": 1}');
+    draft.begin(input);
+    draft.set(parseFieldPath('value.b'), 2);
+    expect(draft.finish().valueJson).toBeUndefined();
+    draft.begin(input);
+    draft.remove(parseFieldPath('value.a'));
+    expect(draft.finish().valueJson).toBeUndefined();
+  });
+
   it('does not copy anything to remove a field that is not there', () => {
     const input = rec({ a: 1 });
     const draft = new RecordDraft();
