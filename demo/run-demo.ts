@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { connect, createServer, type Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openReadOnlyLog } from '../core/log/read-only.js';
@@ -20,6 +20,8 @@ export interface DemoOptions {
   httpPort: number;
   /** Where the hub's HTTP listener binds: 127.0.0.1 keeps the dashboard on this machine. */
   httpHost: string;
+  /** Pull the GPS cable this often (0 = never); it stays out 8 s, or half the period when that is shorter. */
+  gpsUnplugEveryS: number;
 }
 
 interface DemoProcess {
@@ -51,8 +53,11 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     cleanups.push(() => gps.close());
     console.log(`demo: simulated GPS receiver on virtual serial port ${gps.path} (socat pty), 2 sentences/s, occasional line noise`);
 
-    const hubPort = await freePort();
-    const httpPort = options.httpPort !== 0 && (await isPortFree(options.httpPort, options.httpHost)) ? options.httpPort : await freePort();
+    // both held open while picked: two ports picked one after the other can be the same
+    const ports = await freePorts(2);
+    const hubPort = ports[0]!;
+    const sparePort = ports[1]!;
+    const httpPort = options.httpPort !== 0 && options.httpPort !== hubPort && (await isPortFree(options.httpPort, options.httpHost)) ? options.httpPort : sparePort;
     const token = dashboardToken(dataDir);
     const hubConfig = join(dataDir, 'hub.yaml');
     writeFileSync(
@@ -63,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     for (const agentId of ['van-017', 'greenhouse-a']) passwords[agentId] = await registerAgent(hubConfig, agentId, dataDir);
     const hub = startProcess('hub', ['hub', '--config', hubConfig], join(dataDir, 'hub'), dataDir, {});
     cleanups.push(() => stopProcesses([hub]));
-    await waitForPort(hubPort);
+    await waitForHub(hub, options.httpHost, httpPort);
     console.log(`demo: hub (pid ${hub.child.pid}) on mqtt://127.0.0.1:${hubPort}, its log in ${join(dataDir, 'hub')}`);
 
     const env = { TRIBUTARY_DATA_DIR: dataDir, GPS_PORT: gps.path, GREENHOUSE_MQTT_URL: broker.url, GREENHOUSE_MQTT_PASSWORD: 'demo', TRIBUTARY_HUB_URL: `mqtt://127.0.0.1:${hubPort}` };
@@ -99,7 +104,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       });
     });
     const timer = setInterval(() => printStatus([...agents, hub], sensors.counts().published), 10_000);
-    const unplugs = setInterval(() => void pullGpsCable(gps, () => stopping), GPS_UNPLUG_EVERY_MS);
+    const everyMs = options.gpsUnplugEveryS * 1000;
+    const unplugs = everyMs > 0 ? setInterval(() => void pullGpsCable(gps, Math.min(GPS_UNPLUGGED_MS, everyMs / 2), () => stopping), everyMs) : undefined;
     await stopped;
     stopping = true;
     clearInterval(timer);
@@ -112,16 +118,15 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   console.log('demo: stopped cleanly');
 }
 
-/** Every so often the GPS cable is pulled for a few seconds: the agent's serial source goes red on the dashboard, then recovers. */
-const GPS_UNPLUG_EVERY_MS = 90_000;
+/** Every so often (--unplug-every) the GPS cable is pulled for a few seconds: the agent's serial source goes red on the dashboard, then recovers. */
 const GPS_UNPLUGGED_MS = 8_000;
 
-async function pullGpsCable(gps: SerialDevice, stopping: () => boolean): Promise<void> {
+async function pullGpsCable(gps: SerialDevice, unpluggedMs: number, stopping: () => boolean): Promise<void> {
   try {
     if (stopping()) return;
-    console.log(`demo: fault: the GPS receiver's cable is pulled for ${GPS_UNPLUGGED_MS / 1000} s (van-017's serial source on the dashboard)`);
+    console.log(`demo: fault: the GPS receiver's cable is pulled for ${unpluggedMs / 1000} s (van-017's serial source on the dashboard)`);
     await gps.unplug();
-    await new Promise((resolve) => setTimeout(resolve, GPS_UNPLUGGED_MS));
+    await new Promise((resolve) => setTimeout(resolve, unpluggedMs));
     // Stopping meanwhile: the device is closed, leave it unplugged.
     if (stopping()) return;
     await gps.replug();
@@ -179,26 +184,27 @@ async function isPortFree(port: number, host: string): Promise<boolean> {
   return free;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+/** `count` different free ports on 127.0.0.1. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.listen(0, '127.0.0.1', done))));
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise<void>((done) => server.close(() => done()))));
+  return ports;
 }
 
-async function waitForPort(port: number, timeoutMs = 15_000): Promise<void> {
+/**
+ * Waits for the hub's own GET /readyz to answer 200 (its MQTT listener is up): a port that merely
+ * accepts connections could be another program's that took it after it was picked.
+ */
+async function waitForHub(hub: DemoProcess, httpHost: string, httpPort: number, timeoutMs = 15_000): Promise<void> {
+  const host = httpHost === '0.0.0.0' || httpHost === '::' ? '127.0.0.1' : httpHost.includes(':') ? `[${httpHost}]` : httpHost;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const open = await new Promise<boolean>((done) => {
-      const socket = connect({ port, host: '127.0.0.1' }, () => {
-        socket.destroy();
-        done(true);
-      });
-      socket.on('error', () => done(false));
-    });
-    if (open) return;
-    if (Date.now() > deadline) throw new Error(`the hub did not listen on port ${port} within ${timeoutMs} ms; see its log`);
+    if (hub.child.exitCode !== null) throw new Error(`the hub exited (code ${hub.child.exitCode}); see its log`);
+    const ready = await fetch(`http://${host}:${httpPort}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`the hub was not ready on port ${httpPort} within ${timeoutMs} ms; see its log`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }

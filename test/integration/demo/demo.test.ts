@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openReadOnlyLog } from '../../../core/log/read-only.js';
@@ -17,8 +18,10 @@ describe('tributary demo (the README main command)', () => {
   const dir = tempDir('tributary-demo-');
   afterAll(() => dir.remove());
 
-  it('runs hub, simulated devices and two agents, forwards to the hub, and stops cleanly', async () => {
-    const demo = startCli(['demo', '--duration', '10', '--data-dir', dir.path, '--http-port', '0']);
+  it('runs hub, simulated devices and two agents, pulls the GPS cable, forwards to the hub, and stops cleanly', async () => {
+    // the cable is pulled at 5 s and 10 s for 2.5 s: the first time the agent reopens the port, the second
+    // time the demo stops while it is out
+    const demo = startCli(['demo', '--duration', '12', '--unplug-every', '5', '--data-dir', dir.path, '--http-port', '0']);
     await demo.waitForOutput(/Login token: [0-9a-f]{32}/, 30_000);
     const printed = demo.stdout.join('');
     const url = /Dashboard: +(http:\/\/127\.0\.0\.1:\d+\/)/.exec(printed)?.[1];
@@ -32,6 +35,11 @@ describe('tributary demo (the README main command)', () => {
     expect(code, out).toBe(0);
     expect(out).toMatch(/demo: hub \(pid \d+\) on mqtt:\/\/127\.0\.0\.1:\d+/);
     expect(out).toMatch(/demo: stopped cleanly/);
+    expect(out.match(/demo: fault: the GPS receiver's cable is pulled for 2\.5 s/g)).toHaveLength(2);
+    expect(out.match(/demo: the GPS receiver is plugged back in/g)).toHaveLength(1);
+    const gpsLog = readFileSync(join(dir.path, 'gps-tracker.log'), 'utf8');
+    expect(gpsLog).toMatch(/"msg":"serial source: [^"]*; reopening"/);
+    expect(gpsLog).toMatch(/"msg":"serial port reopened"/);
     const gps = stored(join(dir.path, 'van-017'));
     const greenhouse = stored(join(dir.path, 'greenhouse-a'));
     expect(gps).toBeGreaterThan(0);
