@@ -15,7 +15,7 @@ export function agentCommand(): Command {
     .requiredOption('-f, --flow <file>', 'the flow YAML file (see flows/ for examples, docs/flow-reference.md for every option)')
     .addOption(logLevelOption())
     .addOption(
-      new Option('--heap <profile>', 'memory profile of the JavaScript heap: "small" keeps RSS ~30 MiB lower for ~15 % more CPU (edge devices); "node" uses V8\'s defaults')
+      new Option('--heap <profile>', 'memory profile of the JavaScript heap: "small" keeps RSS ~30 MiB lower at moderate rates and grows the heap only under heavy load (edge devices); "node" uses V8\'s defaults')
         .choices(HEAP_PROFILES)
         .default('small'),
     )

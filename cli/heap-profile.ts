@@ -1,8 +1,9 @@
 /**
  * How the process's V8 heap trades memory for garbage-collection CPU. Importing this module (first, from
- * cli/tributary.ts) keeps the young generation at its initial 1 MiB from the very start: once it has grown
+ * bin/tributary.js) keeps the young generation at its initial 1 MiB from the very start: once it has grown
  * while modules load, V8 does not give the memory back. Commands that want V8's defaults turn growth back on.
  */
+import { PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 
 /** `tributary agent --heap`: `small` for edge devices (the default), `node` for V8's defaults. */
@@ -13,17 +14,76 @@ export const HEAP_PROFILES: readonly HeapProfile[] = ['small', 'node'];
 // Both flags are read by the garbage collector each time it sizes the heap, so they take effect when set at
 // run time (unlike --max-semi-space-size, which only a command line sets).
 // - The young generation stays at 1 MiB instead of doubling up to 2 x 16 MiB: records live for
-//   microseconds to milliseconds, so a bigger nursery only holds more garbage.
+//   microseconds to milliseconds, so a bigger nursery mostly holds garbage.
 // - After a full collection the old generation may grow 20 % over what is live before the next one,
 //   instead of V8's 1.1-4x, so promoted garbage is collected at ~12-15 MiB instead of ~45 MiB.
-// Measured at 10k rec/s (bench/agent-rss.ts): RSS ~105 -> ~75 MiB for ~15 % more CPU (docs/benchmarks.md).
-const SMALL: readonly string[] = ['--semi-space-growth-factor=1', '--heap-growing-percent=20'];
-/** V8's own values (node --v8-options): growth factor 2, heap growing percent 0 = V8's dynamic factor. */
-const NODE: readonly string[] = ['--semi-space-growth-factor=2', '--heap-growing-percent=0'];
+const SMALL_YOUNG = '--semi-space-growth-factor=1';
+const TIGHT_OLD = '--heap-growing-percent=20';
+/** V8's own values (node --v8-options): growth factor 2; heap growing percent 0 = V8's dynamic factor. */
+const NODE_YOUNG = '--semi-space-growth-factor=2';
+const NODE_OLD = '--heap-growing-percent=0';
 
-for (const flag of SMALL) setFlagsFromString(flag);
+setFlagsFromString(SMALL_YOUNG);
+setFlagsFromString(TIGHT_OLD);
 
-/** Applies a heap profile to this process; call it before the command's real work starts. */
+/**
+ * When the tight old generation costs more than this share of wall time in garbage collection (a backlog
+ * drained at 50-100k records/s), V8's own sizing comes back until the load is over: memory then follows
+ * the load instead of throughput paying for a small heap. At 10k records/s the share stays far below.
+ */
+export const GC_SHARE_LOOSEN = 0.1;
+/** The tight old generation returns once the share has stayed below this for `TIGHTEN_AFTER_MS`. */
+export const GC_SHARE_TIGHTEN = 0.03;
+const WINDOW_MS = 1000;
+const TIGHTEN_AFTER_MS = 10_000;
+
+/** Decides, once per window, whether the old generation should be tight; pure, for tests. */
+export class OldGenerationGovernor {
+  tight = true;
+  private calmSinceMs: number | undefined;
+
+  /** `gcMs` spent collecting during the last `windowMs`; returns true when `tight` changed. */
+  observe(gcMs: number, windowMs: number, nowMs: number): boolean {
+    const share = gcMs / windowMs;
+    if (this.tight) {
+      if (share <= GC_SHARE_LOOSEN) return false;
+      this.tight = false;
+      this.calmSinceMs = undefined;
+      return true;
+    }
+    if (share >= GC_SHARE_TIGHTEN) {
+      this.calmSinceMs = undefined;
+      return false;
+    }
+    this.calmSinceMs ??= nowMs;
+    if (nowMs - this.calmSinceMs < TIGHTEN_AFTER_MS) return false;
+    this.tight = true;
+    return true;
+  }
+}
+
+/**
+ * Applies a heap profile to this process; call it before the command's real work starts. `small` also
+ * watches the time spent in garbage collection (for the life of the process) and loosens the old
+ * generation under heavy load.
+ */
 export function applyHeapProfile(profile: HeapProfile): void {
-  for (const flag of profile === 'small' ? SMALL : NODE) setFlagsFromString(flag);
+  if (profile === 'node') {
+    setFlagsFromString(NODE_YOUNG);
+    setFlagsFromString(NODE_OLD);
+    return;
+  }
+  setFlagsFromString(SMALL_YOUNG);
+  setFlagsFromString(TIGHT_OLD);
+  const governor = new OldGenerationGovernor();
+  let gcMs = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs += entry.duration;
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const timer = setInterval(() => {
+    if (governor.observe(gcMs, WINDOW_MS, performance.now())) setFlagsFromString(governor.tight ? TIGHT_OLD : NODE_OLD);
+    gcMs = 0;
+  }, WINDOW_MS);
+  timer.unref();
 }
