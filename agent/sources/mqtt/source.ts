@@ -12,12 +12,6 @@ import type { MqttSourceConfig } from './config.js';
 import { sendPubacks, takeOverAcks } from './manual-acks.js';
 import { topicLevel } from './topics.js';
 
-/** A message handed to the flow, waiting for its records to become durable. */
-interface InFlight {
-  record: DataRecord;
-  ticket: AckTicket | undefined;
-}
-
 /** Metric names of the source (labels: `source`, and `reason` where noted). */
 export const mqttSourceMetrics = {
   messages: 'tributary_source_messages_total',
@@ -57,7 +51,9 @@ export class MqttSource implements Source {
   private waitingForRoom: (() => void) | undefined;
   private drained: (() => void) | undefined;
 
-  private batch: InFlight[] = [];
+  /** Records of this turn of the event loop, emitted together; `tickets[i]` acknowledges `records[i]`'s message. */
+  private records: DataRecord[] = [];
+  private tickets: (AckTicket | undefined)[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private subscribedOnce = false;
@@ -164,7 +160,8 @@ export class MqttSource implements Source {
       return;
     }
     this.inFlight++;
-    this.batch.push({ record: { key, ts: result.ts ?? now, value: result.value, attrs, valueJson: result.json }, ticket });
+    this.records.push({ key, ts: result.ts ?? now, value: result.value, attrs, valueJson: result.json });
+    this.tickets.push(ticket);
     this.flushTimer ??= setImmediate(() => this.flush());
   }
 
@@ -193,21 +190,25 @@ export class MqttSource implements Source {
   private flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.batch.length === 0) return;
-    const batch = this.batch;
-    this.batch = [];
+    if (this.records.length === 0) return;
+    const records = this.records;
+    // Only the tickets wait for the commit: the records are garbage once the log has encoded them, and
+    // holding them until then made every young-generation collection copy them (~30 % of the CPU).
+    const tickets = this.tickets;
+    this.records = [];
+    this.tickets = [];
     let stored: Promise<void>;
     try {
-      stored = this.context.emit(batch.map((m) => m.record));
+      stored = this.context.emit(records);
     } catch (error) {
       stored = Promise.reject(error);
     }
     stored.then(
       () => {
-        for (const m of batch) this.settled(m.ticket, undefined);
+        for (const ticket of tickets) this.settled(ticket, undefined);
       },
       (error: unknown) => {
-        for (const m of batch) this.settled(m.ticket, error);
+        for (const ticket of tickets) this.settled(ticket, error);
       },
     );
   }
