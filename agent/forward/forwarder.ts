@@ -5,7 +5,7 @@ import { Codec, type StoredBatch } from '../../core/log/batch.js';
 import type { LogStore } from '../../core/log/store.js';
 import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../core/metrics.js';
+import type { Counter, Metrics } from '../../core/metrics.js';
 import { topics, type Hello, type Positions } from '../../core/protocol.js';
 import type { AgentStatusReport, OfflineNotice } from '../../core/status.js';
 import { resolveSecret } from '../flow/secrets.js';
@@ -74,6 +74,8 @@ export class Forwarder {
   private state: ForwarderStatus['state'] = 'disconnected';
   private detail: string | undefined;
   private readonly backoff: Backoff;
+  /** Exists at 0 from the start, so increase() sees the first disconnect. */
+  private readonly disconnects: Counter;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stableTimer: NodeJS.Timeout | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -86,6 +88,7 @@ export class Forwarder {
 
   constructor(private readonly options: ForwarderOptions) {
     this.backoff = new Backoff(options.config.reconnect_min_ms, options.config.reconnect_max_ms);
+    this.disconnects = options.metrics.counter('tributary_forward_disconnects_total');
   }
 
   async start(): Promise<void> {
@@ -244,7 +247,7 @@ export class Forwarder {
     this.lanes = [];
     this.saveCursors();
     const delay = this.backoff.next();
-    this.options.metrics.inc('tributary_forward_disconnects_total');
+    this.disconnects.inc();
     const log = { hub: this.options.config.url, why, retryInMs: delay };
     if (wasConnected || this.backoff.attempts === 1) this.options.logger.warn(log, 'hub connection lost; records stay in the log and are sent after reconnecting');
     else this.options.logger.debug(log, 'hub still unreachable');

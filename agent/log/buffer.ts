@@ -1,8 +1,8 @@
 import { encodeRecord, joinEncodedRecords, Codec } from '../../core/log/batch.js';
-import type { BatchToAppend, LogStore } from '../../core/log/store.js';
+import { DROP_REASONS, type BatchToAppend, type DropReason, type LogStore } from '../../core/log/store.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Histogram, Metrics } from '../../core/metrics.js';
+import type { Counter, Histogram, Metrics } from '../../core/metrics.js';
 import type { DataRecord } from '../../core/record.js';
 import type { WhenFull } from '../flow/types.js';
 import { createGate, type Gate } from './gate.js';
@@ -55,6 +55,12 @@ export interface PartitionStatus {
   blocked: boolean;
 }
 
+/** Counted drops, by partition and reason. */
+const DROPPED_RECORDS_METRIC = 'tributary_buffer_dropped_records_total';
+/** Failed commits, by reason. */
+const COMMIT_ERRORS_METRIC = 'tributary_buffer_commit_errors_total';
+const COMMIT_ERROR_REASONS = ['disk_full', 'error'] as const;
+
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 30_000;
 
@@ -72,6 +78,9 @@ export class AgentBuffer {
   private readonly maintenanceTimer: NodeJS.Timeout;
   private closed = false;
   private readonly commitSeconds: Histogram;
+  /** Drop counters per partition and reason, and commit error counters per reason: all exist at 0 from the start. */
+  private readonly droppedCounters: Record<DropReason, Counter>[] = [];
+  private readonly commitErrors: Record<(typeof COMMIT_ERROR_REASONS)[number], Counter>;
   /** Called after every successful commit (the forwarder sends what became durable). */
   onCommitted: () => void = () => undefined;
 
@@ -84,6 +93,13 @@ export class AgentBuffer {
     }
     this.capPerPartition = Math.floor(options.maxBytes / store.partitions);
     this.commitSeconds = options.metrics.histogram('tributary_log_commit_seconds', { log: 'agent' });
+    // Alerts use increase(): a series that appears only with its first drop or error hides that one.
+    // `corrupt` drops are counted by the log (the status reporter copies them), but their series start here too.
+    for (let p = 0; p < store.partitions; p++) {
+      const labels = (reason: DropReason) => ({ partition: String(p), reason });
+      this.droppedCounters.push(Object.fromEntries(DROP_REASONS.map((r) => [r, options.metrics.counter(DROPPED_RECORDS_METRIC, labels(r))])) as Record<DropReason, Counter>);
+    }
+    this.commitErrors = Object.fromEntries(COMMIT_ERROR_REASONS.map((r) => [r, options.metrics.counter(COMMIT_ERRORS_METRIC, { reason: r })])) as AgentBuffer['commitErrors'];
     this.maintenanceTimer = setInterval(() => this.maintain(), options.maintenanceIntervalMs ?? 5000);
     this.maintenanceTimer.unref();
   }
@@ -286,9 +302,9 @@ export class AgentBuffer {
     return min;
   }
 
-  private countDropped(partition: number, reason: string, records: number): void {
+  private countDropped(partition: number, reason: DropReason, records: number): void {
     if (records === 0) return;
-    this.options.metrics.inc('tributary_buffer_dropped_records_total', { partition: String(partition), reason }, records);
+    this.droppedCounters[partition]![reason].inc(records);
     try {
       this.store.countDropped(partition, reason, records);
     } catch (error) {
@@ -305,7 +321,7 @@ export class AgentBuffer {
 
   private scheduleRetry(error: unknown): void {
     const diskFull = (error as { code?: string }).code === 'ERR_LOG_DISK_FULL';
-    this.options.metrics.inc('tributary_buffer_commit_errors_total', { reason: diskFull ? 'disk_full' : 'error' });
+    this.commitErrors[diskFull ? 'disk_full' : 'error'].inc();
     this.retryDelayMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryDelayMs * 2));
     this.options.logger.error({ err: error, retryInMs: this.retryDelayMs }, `log commit failed: ${errorMessage(error)}; records stay buffered and unacknowledged`);
     if (diskFull) {

@@ -25,6 +25,14 @@ export interface ReadResult {
 }
 
 /**
+ * Why records are dropped from a log, the `reason` of `tributary_buffer_dropped_records_total` and of
+ * `LogStore.countDropped`: `buffer_full` (the agent buffer's when-full policy), `corrupt` (a CRC mismatch
+ * found on read). Every partition's counter series exists at 0 for each of them from the start.
+ */
+export const DROP_REASONS = ['buffer_full', 'corrupt'] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+/**
  * A durable partitioned log (SQLite now; NATS JetStream for a scaled-out hub later).
  * Every method is synchronous and every mutation is one durable transaction.
  */

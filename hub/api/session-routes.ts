@@ -11,6 +11,8 @@ export interface SessionRouteOptions {
 
 /** Adds GET /v1/session, POST /v1/login and POST /v1/logout (served without authentication: they are how a page gets it). */
 export function addSessionRoutes(server: ApiServer, options: SessionRouteOptions): void {
+  // Exists at 0 from the start, so a rate() alert sees the first wrong token.
+  const loginFailures = options.metrics.counter('tributary_api_login_failures_total');
   server.route('GET', '/v1/session', (req) => ({ body: { authenticated: req.authenticated, tokenRequired: server.tokenRequired, hubId: options.hubId, version: options.version } }), { auth: false });
 
   server.route(
@@ -23,7 +25,7 @@ export function addSessionRoutes(server: ApiServer, options: SessionRouteOptions
       if (!server.tokenRequired) return {};
       if (typeof token !== 'string' || token === '') throw badParameter('the body must be { "token": "<api.token>" }');
       if (!server.tokenMatches(token)) {
-        options.metrics.inc('tributary_api_login_failures_total');
+        loginFailures.inc();
         throw new ApiError(401, 'ERR_API_UNAUTHORIZED', 'wrong token: give the api.token of the hub config');
       }
       return { headers: { 'Set-Cookie': sessionCookie(server.sessions.create()) } };

@@ -2,20 +2,22 @@ import type { Logger } from '../../core/logger.js';
 import type { Metrics } from '../../core/metrics.js';
 
 /** Why the broker refused a client or dropped its connection. */
-export type RefusalReason =
-  | 'anonymous'
-  | 'missing_password'
-  | 'unknown_agent'
-  | 'wrong_password'
-  | 'revoked'
-  | 'client_id'
-  | 'connection_limit'
-  | 'foreign_topic'
-  | 'foreign_subscription'
-  | 'oversized_packet'
-  | 'malformed_packet'
-  | 'publish_rejected'
-  | 'server_error';
+export const REFUSAL_REASONS = [
+  'anonymous',
+  'missing_password',
+  'unknown_agent',
+  'wrong_password',
+  'revoked',
+  'client_id',
+  'connection_limit',
+  'foreign_topic',
+  'foreign_subscription',
+  'oversized_packet',
+  'malformed_packet',
+  'publish_rejected',
+  'server_error',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 
 /** Who was refused, for the log line. */
 export interface RefusalContext {
@@ -40,7 +42,10 @@ export class RefusalLog {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: Metrics | undefined,
-  ) {}
+  ) {
+    // Every reason's series exists at 0 from the start, so increase() / rate() alerts see the first refusal.
+    for (const reason of REFUSAL_REASONS) metrics?.counter('tributary_hub_refusals_total', { reason });
+  }
 
   refuse(reason: RefusalReason, context: RefusalContext, message: string): void {
     this.metrics?.inc('tributary_hub_refusals_total', { reason });

@@ -3,7 +3,7 @@ import { Codec, decodeBatch, encodeBatch } from '../../core/log/batch.js';
 import type { BatchToAppend, LogStore } from '../../core/log/store.js';
 import { TributaryError, errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Histogram, Metrics } from '../../core/metrics.js';
+import type { Counter, Histogram, Metrics } from '../../core/metrics.js';
 import type { StatusMessage } from '../../core/status.js';
 import { fnv1a } from '../../core/partitioner.js';
 import { decodeBatchFrame, parseTopic, topics, type BatchHeader, type Hello, type Positions } from '../../core/protocol.js';
@@ -51,10 +51,13 @@ export class HubIngest {
   private pending: Pending[] = [];
   private commitTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private readonly commitSeconds: Histogram;
+  /** Exists at 0 from the start, so an increase() alert sees the first failed commit. */
+  private readonly commitErrors: Counter;
 
   constructor(private readonly options: IngestOptions) {
     this.positions = new AgentPositions(options.store.database);
     this.commitSeconds = options.metrics.histogram('tributary_hub_commit_seconds');
+    this.commitErrors = options.metrics.counter('tributary_hub_commit_errors_total');
   }
 
   /** Handles one publish of an authenticated agent on its own topics. */
@@ -191,7 +194,7 @@ export class HubIngest {
       this.positions.committedNow();
     } catch (error) {
       this.positions.rollback();
-      this.options.metrics.inc('tributary_hub_commit_errors_total');
+      this.commitErrors.inc();
       this.options.logger.error({ err: error, batches: batches.length }, `hub log commit failed: ${errorMessage(error)}; agents will resend`);
       for (const p of pending) p.reject(error as Error);
       return;

@@ -20,7 +20,11 @@ export interface SerialSourceOptions {
 }
 
 /** Why a frame became a dead letter, as the `reason` label of `tributary_source_bad_frames_total`. */
-type BadFrameKind = 'parse_error' | 'frame_too_long' | 'incomplete_frame';
+const BAD_FRAME_KINDS = ['parse_error', 'frame_too_long', 'incomplete_frame'] as const;
+type BadFrameKind = (typeof BAD_FRAME_KINDS)[number];
+/** Why the port is reopened, as the `reason` label of `tributary_source_reopens_total`. */
+const REOPEN_REASONS = ['open_failed', 'closed', 'stall'] as const;
+type ReopenReason = (typeof REOPEN_REASONS)[number];
 
 const METRIC = {
   bytes: 'tributary_source_bytes_total',
@@ -97,6 +101,9 @@ class SerialSource implements Source {
     this.key = config.key ?? context.id;
     this.attrs = { source: context.id, port: config.path };
     this.labels = { source: context.id };
+    // Counters operators alert on exist at 0 from the start, so increase() sees the first bad frame or reopen.
+    for (const reason of BAD_FRAME_KINDS) context.metrics.counter(METRIC.badFrames, { ...this.labels, reason });
+    for (const reason of REOPEN_REASONS) context.metrics.counter(METRIC.reopens, { ...this.labels, reason });
   }
 
   /** Resolves after the first open attempt, whether it succeeded or a reopen is scheduled. */
@@ -324,7 +331,7 @@ class SerialSource implements Source {
     this.scheduleReopen('stall', `no bytes from ${this.config.path} for ${ms} ms`, undefined, 'stalled');
   }
 
-  private scheduleReopen(reason: 'open_failed' | 'closed' | 'stall', detail: string, error?: Error, state: SourceHealth['state'] = 'reconnecting'): void {
+  private scheduleReopen(reason: ReopenReason, detail: string, error?: Error, state: SourceHealth['state'] = 'reconnecting'): void {
     if (!this.running || this.reopenTimer) return;
     const firstFailure = this.backoff.attempts === 0;
     const delay = this.backoff.next();

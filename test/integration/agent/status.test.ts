@@ -175,6 +175,18 @@ describe('agent status heartbeat and HTTP endpoint (plain aedes broker)', () => 
     expect(will.seq).toBe(first.seq);
   });
 
+  it('/metrics shows the counters alerts watch at 0 right after start (drops per partition and reason, commit errors, disconnects)', async () => {
+    const text = flowYaml('status-zero', join(dir.path, 'data'), broker.url, '  http: { host: 127.0.0.1, port: 0 }');
+    agent = await Agent.start(loadFlowText(text, join(dir.path, 'flow.yaml')), { logger: silentLogger(), flowText: text });
+    const metricsText = await (await fetch(`http://127.0.0.1:${agent.httpAddress!.port}/metrics`)).text();
+    for (const partition of [0, 1, 2]) {
+      for (const reason of ['buffer_full', 'corrupt']) expect(metricsText).toMatch(new RegExp(`^tributary_buffer_dropped_records_total\\{partition="${partition}",reason="${reason}"\\} 0$`, 'm'));
+    }
+    expect(metricsText).toMatch(/^tributary_buffer_commit_errors_total\{reason="disk_full"\} 0$/m);
+    expect(metricsText).toMatch(/^tributary_buffer_commit_errors_total\{reason="error"\} 0$/m);
+    expect(metricsText).toMatch(/^tributary_forward_disconnects_total 0$/m);
+  });
+
   it('drops by reason: a full drop_oldest buffer that cannot forward shows in /metrics and in the report', async () => {
     const text = `agent:\n  id: status-drops\n  data_dir: ${join(dir.path, 'data')}\n  status_interval_ms: 500\n  http: { host: 127.0.0.1, port: 0 }\n` +
       `sources:\n  gen: { type: generate, rate_per_sec: 20000, count: 20000, key_count: 4, seed: 3 }\n` +

@@ -48,6 +48,8 @@ describe('hub HTTP API with api.token: login, session cookie, topics, groups, ob
   });
 
   it('login with the wrong token is 401 and counted; with the right one it sets an HttpOnly SameSite=Strict cookie that authenticates; logout ends it', async () => {
+    // Counted from 0: the series exists before the first failure, so a rate() alert sees it.
+    expect(hub.metrics.snapshot()).toContainEqual({ name: 'tributary_api_login_failures_total', labels: {}, value: 0 });
     const wrong = await fetch(`${url}/v1/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: 'not-the-token-at-all' }) });
     expect(wrong.status).toBe(401);
     expect(((await wrong.json()) as { error: { code: string } }).error.code).toBe('ERR_API_UNAUTHORIZED');

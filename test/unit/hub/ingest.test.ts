@@ -113,10 +113,13 @@ describe('HubIngest', () => {
   });
 
   it('rolls back positions when the commit fails, so the resent batch is appended later', async () => {
+    // The failure counter exists at 0 from the start, so an increase() alert sees the first failure.
+    expect(metrics.snapshot()).toContainEqual({ name: 'tributary_hub_commit_errors_total', labels: {}, value: 0 });
     const pages = store.database.pragma('page_count', { simple: true }) as number;
     store.database.pragma(`max_page_count = ${pages}`);
     const big = Buffer.concat([frame(0, 2000)]);
     await expect(publish(big)).rejects.toMatchObject({ code: 'ERR_LOG_DISK_FULL' });
+    expect(metrics.get('tributary_hub_commit_errors_total')).toBe(1);
     store.database.pragma('max_page_count = 1000000');
     await publish(big);
     expect(seqs()).toHaveLength(2000);

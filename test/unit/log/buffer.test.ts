@@ -5,6 +5,7 @@ import { decodeBatch } from '../../../core/log/batch.js';
 import { SqliteLogStore } from '../../../core/log/sqlite-store.js';
 import { silentLogger } from '../../../core/logger.js';
 import { Metrics } from '../../../core/metrics.js';
+import { renderPrometheus } from '../../../core/prometheus.js';
 import type { DataRecord } from '../../../core/record.js';
 import { AgentBuffer, type BufferOptions } from '../../../agent/log/buffer.js';
 import type { WhenFull } from '../../../agent/flow/types.js';
@@ -93,6 +94,18 @@ describe('AgentBuffer', () => {
     await b.close();
   });
 
+  it('every drop and commit error series exists at 0 from the start, so increase() alerts see the first one', async () => {
+    open(3);
+    const b = buffer({}, 'drop_oldest');
+    const text = renderPrometheus(metrics);
+    for (let p = 0; p < 3; p++) {
+      for (const reason of ['buffer_full', 'corrupt']) expect(text).toContain(`tributary_buffer_dropped_records_total{partition="${p}",reason="${reason}"} 0\n`);
+    }
+    for (const reason of ['disk_full', 'error']) expect(text).toContain(`tributary_buffer_commit_errors_total{reason="${reason}"} 0\n`);
+    expect(text.match(/^tributary_buffer_dropped_records_total\{/gm)).toHaveLength(6);
+    await b.close();
+  });
+
   it('drop_oldest: deletes the oldest unacknowledged records to make room and counts them', async () => {
     open();
     const b = buffer({ maxBytes: 3000, batchMaxRecords: 10, ackCursors: ['forward'] }, 'drop_oldest');
@@ -103,6 +116,7 @@ describe('AgentBuffer', () => {
     expect(dropped).toBeGreaterThan(0);
     expect(dropped + seqs.length).toBe(60);
     expect(metrics.total('tributary_buffer_dropped_records_total')).toBe(dropped);
+    expect(metrics.get('tributary_buffer_dropped_records_total', { partition: '0', reason: 'buffer_full' })).toBe(dropped);
     await b.close();
   });
 

@@ -117,6 +117,23 @@ describe('serial source (mock binding)', () => {
     expect(source?.health().lastDataAt).toBeTypeOf('number');
   });
 
+  it('has its bad frame and reopen series at 0 from the start, one per reason, so increase() alerts see the first one', () => {
+    source = createSerialSource(config(), context, { binding: mock.binding });
+    const zero = context.metrics
+      .snapshot()
+      .filter((m) => m.name === 'tributary_source_bad_frames_total' || m.name === 'tributary_source_reopens_total')
+      .map((m) => `${m.name} ${m.labels.source} ${m.labels.reason} ${m.value}`)
+      .sort();
+    expect(zero).toEqual([
+      'tributary_source_bad_frames_total gps frame_too_long 0',
+      'tributary_source_bad_frames_total gps incomplete_frame 0',
+      'tributary_source_bad_frames_total gps parse_error 0',
+      'tributary_source_reopens_total gps closed 0',
+      'tributary_source_reopens_total gps open_failed 0',
+      'tributary_source_reopens_total gps stall 0',
+    ]);
+  });
+
   it('opens the port with the configured line settings', async () => {
     await started({ baud_rate: 19200, data_bits: 7, parity: 'even', stop_bits: 2 });
     expect(mock.current()?.openOptions).toMatchObject({ path: PATH, baudRate: 19200, dataBits: 7, parity: 'even', stopBits: 2 });
