@@ -25,7 +25,7 @@ import { StatusReporter, statusMetrics } from './status/report.js';
  * just written (still in the OS page cache), so 2 MiB costs nothing measurable; SQLite's 16 MiB default
  * fills as the log grows and stays allocated (docs/benchmarks.md, agent-rss).
  */
-const AGENT_LOG_CACHE_BYTES = 2 * 1024 * 1024;
+export const AGENT_LOG_CACHE_BYTES = 2 * 1024 * 1024;
 
 export interface AgentOptions {
   logger?: Logger;

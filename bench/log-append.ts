@@ -4,6 +4,7 @@
  *
  *   npm run build && node dist/bench/log-append.js [--records 1000000] [--batch 500]
  */
+import { AGENT_LOG_CACHE_BYTES } from '../agent/agent.js';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -25,7 +26,8 @@ function makeRecord(seq: number): DataRecord {
 }
 
 async function tributaryAppend(dir: string): Promise<{ seconds: number; latencies: number[] }> {
-  const store = new SqliteLogStore({ path: join(dir, 'tributary.db'), partitions: 4 });
+  // The agent's page cache, as `tributary agent` opens its log.
+  const store = new SqliteLogStore({ path: join(dir, 'tributary.db'), partitions: 4, cacheBytes: AGENT_LOG_CACHE_BYTES });
   const buffer = new AgentBuffer(store, {
     maxBytes: 8 * 1024 ** 3, maxAgeMs: 3_600_000, whenFull: () => 'block', commitIntervalMs: 0,
     batchMaxRecords: batchSize, batchMaxBytes: 1 << 20, ackCursors: [], logger: silentLogger(), metrics: new Metrics(),
