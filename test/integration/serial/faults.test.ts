@@ -1,21 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Source } from '../../../agent/component.js';
-import { SerialDevice } from '../../../sim-devices/serial/device.js';
-import { realSerialSource, startConnected, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startConnected, useSerialFixture, waitFor } from './harness.js';
 
 describe('serial source against a faulty simulated device on a socat pty', () => {
-  let device: SerialDevice | undefined;
-  let source: Source | undefined;
-
-  afterEach(async () => {
-    await source?.stop();
-    await device?.close();
-    source = undefined;
-    device = undefined;
-  });
+  const serial = useSerialFixture();
 
   it('counts garbage and truncated JSON lines as bad frames and keeps every intact line', async () => {
-    device = await SerialDevice.create({
+    const device = await serial.device({
       kind: 'json',
       id: 'th-1',
       ratePerSec: 2000,
@@ -24,9 +14,7 @@ describe('serial source against a faulty simulated device on a socat pty', () =>
       faults: { garbage: 0.05, truncate: 0.05, burst: 0.02, burstLines: 15 },
       record: true,
     });
-    const reader = realSerialSource(device.path, { format: 'json', key_field: 'device', ts_field: 'ts' });
-    source = reader.source;
-    const { context } = reader;
+    const { source, context } = serial.source(device.path, { format: 'json', key_field: 'device', ts_field: 'ts' });
     await startConnected(source);
     await device.start();
     await device.done;
@@ -52,10 +40,8 @@ describe('serial source against a faulty simulated device on a socat pty', () =>
   });
 
   it('rejects damaged NMEA from a simulated moving receiver by checksum, keeping the rest', async () => {
-    device = await SerialDevice.create({ kind: 'nmea', ratePerSec: 2000, lines: 300, seed: 11, faults: { garbage: 0.05, truncate: 0.05 }, record: true });
-    const reader = realSerialSource(device.path, { format: 'nmea' });
-    source = reader.source;
-    const { context } = reader;
+    const device = await serial.device({ kind: 'nmea', ratePerSec: 2000, lines: 300, seed: 11, faults: { garbage: 0.05, truncate: 0.05 }, record: true });
+    const { source, context } = serial.source(device.path, { format: 'nmea' });
     await startConnected(source);
     await device.start();
     await device.done;
@@ -80,10 +66,8 @@ describe('serial source against a faulty simulated device on a socat pty', () =>
   });
 
   it('reads the CSV header a device sends at power-up and files readings under their device', async () => {
-    device = await SerialDevice.create({ kind: 'csv', id: 'greenhouse-4', ratePerSec: 1000, lines: 50, seed: 3, record: true });
-    const reader = realSerialSource(device.path, { format: 'csv', header_line: true, key_field: 'device', ts_field: 'ts' });
-    source = reader.source;
-    const { context } = reader;
+    const device = await serial.device({ kind: 'csv', id: 'greenhouse-4', ratePerSec: 1000, lines: 50, seed: 3, record: true });
+    const { source, context } = serial.source(device.path, { format: 'csv', header_line: true, key_field: 'device', ts_field: 'ts' });
     await startConnected(source);
     await device.start();
     await device.done;

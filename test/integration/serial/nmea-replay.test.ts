@@ -1,31 +1,19 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Source } from '../../../agent/component.js';
+import { describe, expect, it } from 'vitest';
 import { createParser } from '../../../agent/parsers/index.js';
-import { SerialDevice } from '../../../sim-devices/serial/device.js';
 import { readCaptureLines } from '../../../sim-devices/serial/replay.js';
-import { realSerialSource, startConnected, waitFor } from './harness.js';
+import { startConnected, useSerialFixture, waitFor } from './harness.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/nmea');
 
 describe('serial source reading a socat pty fed with a real GPS capture', () => {
-  let device: SerialDevice | undefined;
-  let source: Source | undefined;
-
-  afterEach(async () => {
-    await source?.stop();
-    await device?.close();
-    source = undefined;
-    device = undefined;
-  });
+  const serial = useSerialFixture();
 
   for (const file of ['bu353s4.log', 'ch-4711.log']) {
     it(`delivers every sentence of ${file} in order, parsed`, async () => {
       const sentences = readCaptureLines(join(FIXTURES, file));
-      device = await SerialDevice.create({ kind: 'nmea', replay: join(FIXTURES, file), ratePerSec: 500, lines: sentences.length });
-      const reader = realSerialSource(device.path, { format: 'nmea' }, { framing: { delimiter: '\r\n', max_frame_bytes: 4096 } });
-      source = reader.source;
-      const { context } = reader;
+      const device = await serial.device({ kind: 'nmea', replay: join(FIXTURES, file), ratePerSec: 500, lines: sentences.length });
+      const { source, context } = serial.source(device.path, { format: 'nmea' }, { framing: { delimiter: '\r\n', max_frame_bytes: 4096 } });
       await startConnected(source);
       await device.start();
       await device.done;
@@ -39,7 +27,7 @@ describe('serial source reading a socat pty fed with a real GPS capture', () => 
         const expected = reference.parse(sentences[i] as string);
         expect(expected.ok).toBe(true);
         if (expected.ok) expect(record.value, `sentence ${i + 1}: ${sentences[i]}`).toEqual(expected.value);
-        expect(record.attrs).toEqual({ source: 'sim', port: device?.path });
+        expect(record.attrs).toEqual({ source: 'sim', port: device.path });
         expect(record.key).toBe('sim');
       });
     });
@@ -47,13 +35,12 @@ describe('serial source reading a socat pty fed with a real GPS capture', () => 
 
   it('gets the hand-checked values of the BU-353-S4 capture through the pty', async () => {
     const file = join(FIXTURES, 'bu353s4.log');
-    device = await SerialDevice.create({ kind: 'nmea', replay: file, ratePerSec: 500, lines: 3 });
-    const reader = realSerialSource(device.path, { format: 'nmea' });
-    source = reader.source;
+    const device = await serial.device({ kind: 'nmea', replay: file, ratePerSec: 500, lines: 3 });
+    const { source, context } = serial.source(device.path, { format: 'nmea' });
     await startConnected(source);
     await device.start();
-    await waitFor('3 records', () => reader.context.records.length === 3);
-    const [gga, gsa, rmc] = reader.context.records;
+    await waitFor('3 records', () => context.records.length === 3);
+    const [gga, gsa, rmc] = context.records;
     expect(gga?.value).toMatchObject({ type: 'GGA', time: '03:07:19.000', lat: -37.78478833, lon: 175.31489667, satellites: 8, altitude_m: 59.9 });
     expect(gsa?.value).toMatchObject({ type: 'GSA', satellite_ids: [17, 28, 6, 1, 30, 20, 26, 13], pdop: 1.8 });
     expect(rmc?.value).toMatchObject({ type: 'RMC', date: '2014-12-31', speed_knots: 0.69, course_deg: 181.39 });

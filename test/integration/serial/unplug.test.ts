@@ -1,30 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Source } from '../../../agent/component.js';
-import { SerialDevice } from '../../../sim-devices/serial/device.js';
-import { realSerialSource, startConnected, waitFor } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { startConnected, useSerialFixture, waitFor } from './harness.js';
 
 describe('serial source when the device is unplugged and plugged back in', () => {
-  let device: SerialDevice | undefined;
-  let source: Source | undefined;
-
-  afterEach(async () => {
-    await source?.stop();
-    await device?.close();
-    source = undefined;
-    device = undefined;
-  });
+  const serial = useSerialFixture();
 
   it('reports reconnecting while the pty is gone and reads again after the replug', async () => {
-    device = await SerialDevice.create({ kind: 'json', id: 'th-9', ratePerSec: 200, seed: 5 });
-    const reader = realSerialSource(device.path, { format: 'json' }, { reopen_delay_ms: 50, reopen_max_delay_ms: 200 });
-    source = reader.source;
-    const { context } = reader;
+    const device = await serial.device({ kind: 'json', id: 'th-9', ratePerSec: 200, seed: 5 });
+    const { source, context } = serial.source(device.path, { format: 'json' }, { reopen_delay_ms: 50, reopen_max_delay_ms: 200 });
     await startConnected(source);
     await device.start();
     await waitFor('records before the unplug', () => context.records.length >= 20);
 
     await device.unplug();
-    await waitFor('reconnecting', () => source?.health().state === 'reconnecting', 15_000, () => source?.health());
+    await waitFor('reconnecting', () => source.health().state === 'reconnecting', 15_000, () => source.health());
     expect(source.health().detail).toMatch(/closed|cannot open/);
     // A few reopen attempts fail while the links are gone.
     await waitFor('failed reopen attempts', () => context.metrics.get('tributary_source_reopens_total', { source: 'sim', reason: 'open_failed' }) >= 2);
@@ -34,7 +22,7 @@ describe('serial source when the device is unplugged and plugged back in', () =>
     const lastSeqBefore = (context.records.at(-1)?.value as { seq: number }).seq;
 
     await device.replug();
-    await waitFor('connected after the replug', () => source?.health().state === 'connected', 15_000, () => source?.health());
+    await waitFor('connected after the replug', () => source.health().state === 'connected', 15_000, () => source.health());
     await waitFor('records after the replug', () => context.records.length >= seenBeforeReplug + 20, 15_000, () => context.records.length);
 
     const after = context.records.slice(seenBeforeReplug).map((r) => (r.value as { seq: number }).seq);
@@ -47,16 +35,15 @@ describe('serial source when the device is unplugged and plugged back in', () =>
   });
 
   it('comes up on its own when the device appears after the agent started', async () => {
-    device = await SerialDevice.create({ kind: 'json', ratePerSec: 200, seed: 6 });
+    const device = await serial.device({ kind: 'json', ratePerSec: 200, seed: 6 });
     const path = device.path;
     await device.unplug();
-    const reader = realSerialSource(path, { format: 'json' });
-    source = reader.source;
+    const { source, context } = serial.source(path, { format: 'json' });
     await source.start();
     expect(source.health().state).toBe('reconnecting');
     await device.replug();
-    await waitFor('connected', () => source?.health().state === 'connected', 15_000, () => source?.health());
+    await waitFor('connected', () => source.health().state === 'connected', 15_000, () => source.health());
     await device.start();
-    await waitFor('records', () => reader.context.records.length >= 5);
+    await waitFor('records', () => context.records.length >= 5);
   });
 });
