@@ -31,6 +31,13 @@ interface DemoProcess {
   exited: Promise<number | null>;
 }
 
+
+/**
+ * The measurements the demo's live view charts: without `aggregate.metrics` every numeric field would
+ * be one (the sensors' sequence numbers and timestamps too).
+ */
+const DEMO_AGGREGATE = 'aggregate:\n  metrics: [value.temperature_c, value.humidity_pct, value.co2_ppm, value.speed_m_s, value.altitude_m, value.satellites, value.hdop]\n';
+
 /**
  * The demo: a hub, an edge MQTT broker with simulated climate sensors, a simulated GPS receiver on a
  * real virtual serial port (socat), and two agents (flows/gps-tracker.yaml, flows/greenhouse.yaml)
@@ -62,7 +69,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const hubConfig = join(dataDir, 'hub.yaml');
     writeFileSync(
       hubConfig,
-      `hub: { id: demo-hub, data_dir: ${join(dataDir, 'hub')} }\nlisteners:\n  mqtt: { host: 127.0.0.1, port: ${hubPort} }\n  http: { host: ${options.httpHost}, port: ${httpPort} }\napi:\n  token: { file: ${token.file} }\n`,
+      `hub: { id: demo-hub, data_dir: ${join(dataDir, 'hub')} }\nlisteners:\n  mqtt: { host: 127.0.0.1, port: ${hubPort} }\n  http: { host: ${options.httpHost}, port: ${httpPort} }\napi:\n  token: { file: ${token.file} }\n${DEMO_AGGREGATE}`,
     );
     const passwords: Record<string, string> = {};
     for (const agentId of ['van-017', 'greenhouse-a']) passwords[agentId] = await registerAgent(hubConfig, agentId, dataDir);

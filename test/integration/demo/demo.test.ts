@@ -30,6 +30,13 @@ describe('tributary demo (the README main command)', () => {
     // The printed login opens the hub's API; without it the hub refuses.
     expect((await fetch(`${url}v1/groups`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
     expect((await fetch(`${url}v1/groups`)).status).toBe(401);
+    // The live view charts the measurements the demo's hub config names, not sequence numbers or timestamps.
+    const metrics = async () => {
+      const answer = await fetch(`${url}v1/aggregates/series`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await answer.json()) as { series: { metric: string }[] }).series.map((s) => s.metric);
+    };
+    await expect.poll(metrics, { timeout: 8_000, interval: 250 }).toContain('temperature_c');
+    expect(await metrics()).not.toContain('seq');
     const { code } = await demo.exited;
     const out = demo.stdout.join('');
     expect(code, out).toBe(0);
