@@ -22,7 +22,6 @@
  *    adds the agent's reconnect backoff) until 5 s after the drain.
  * Peak RSS = VmHWM; CPU = utime+stime from /proc over the measured interval, divided by the records.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,7 +32,8 @@ import { openReadOnlyLog, type ReadOnlyLog } from '../core/log/read-only.js';
 import { freePort, startMosquitto } from '../test/helpers/broker.js';
 import type { AedesChildOptions, AedesChildResult } from './forward-aedes-child.js';
 import type { ForwardPublisherOptions, ForwardPublisherResult } from './forward-publisher-child.js';
-import { formatTable, machineLine, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
+import { benchProcesses, waitForCount, type Child, type Line } from './child-process.js';
+import { fmt, formatTable, machineLine, medianRun, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
 
 // Numbers are parsed with Number(): a typo gives NaN and a loud failure rather than a silent default.
 const { values } = parseArgs({
@@ -91,130 +91,9 @@ for (const file of [cli, publisherScript, aedesScript]) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run "npx tsc -p tsconfig.json" first`);
 }
 
-// Everything started here is tracked, so a failure or Ctrl-C never leaves a process or a directory behind.
-const children = new Set<ChildProcess>();
-const cleanups: (() => Promise<void> | void)[] = [];
-const killAll = (): void => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
-process.once('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping child processes and removing temp dirs`);
-    killAll();
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-/** Runs (and forgets) the cleanups registered after the first `keep` ones, newest first. */
-async function runCleanups(keep = 0): Promise<void> {
-  while (cleanups.length > keep) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      progress(`cleanup failed: ${(error as Error).message}`);
-    }
-  }
-}
-
-function progress(line: string): void {
-  process.stderr.write(`[forward] ${line}\n`);
-}
+const { startChild, cleanups, runCleanups, killAll, progress } = benchProcesses({ tag: 'forward', stopGraceMs: 15_000 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-type Line = Record<string, unknown>;
-
-/** A child process whose stdout and stderr JSON lines are kept (results, pino log lines). */
-interface Child {
-  name: string;
-  process: ChildProcess;
-  pid: number;
-  stdoutLines: Line[];
-  stderrLines: Line[];
-  stdoutText: () => string;
-  stderrTail: () => string;
-  /** Resolves with the first JSON line of the stream matching (also one seen before the call); rejects on timeout or exit. */
-  waitFor(stream: 'stdout' | 'stderr', match: (line: Line) => boolean, timeoutMs: number, what: string, after?: number): Promise<Line>;
-  exited: Promise<number | null>;
-  /** SIGTERM, SIGKILL after 15 s; resolves with the exit code. */
-  stop(): Promise<number | null>;
-}
-
-function startChild(name: string, args: string[], nodeFlags: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const lines = { stdout: [] as Line[], stderr: [] as Line[] };
-  let stdoutText = '';
-  const tail: string[] = [];
-  const waiters: { stream: 'stdout' | 'stderr'; match: (l: Line) => boolean; resolve: (l: Line) => void }[] = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  const feed = (stream: 'stdout' | 'stderr'): void => {
-    let rest = '';
-    child[stream]!.setEncoding('utf8').on('data', (chunk: string) => {
-      if (stream === 'stdout') stdoutText += chunk;
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() ?? '';
-      for (const text of parts) {
-        if (stream === 'stderr') {
-          tail.push(text);
-          if (tail.length > 20) tail.shift();
-        }
-        let line: Line;
-        try {
-          line = JSON.parse(text) as Line;
-        } catch {
-          continue;
-        }
-        lines[stream].push(line);
-        for (const w of [...waiters]) {
-          if (w.stream === stream && w.match(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-      }
-    });
-  };
-  feed('stdout');
-  feed('stderr');
-  const stderrTail = (): string => (tail.length === 0 ? '(no stderr output)' : tail.join('\n'));
-  return {
-    name,
-    process: child,
-    pid: child.pid!,
-    stdoutLines: lines.stdout,
-    stderrLines: lines.stderr,
-    stdoutText: () => stdoutText,
-    stderrTail,
-    exited,
-    waitFor(stream, match, timeoutMs, what, after = 0) {
-      const found = lines[stream].slice(after).find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: ${what} did not happen within ${timeoutMs / 1000} s; its stderr:\n${stderrTail()}`)), timeoutMs);
-        waiters.push({ stream, match, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`${name} exited (code ${code}) before ${what}; its stderr:\n${stderrTail()}`));
-        });
-      });
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      return exited;
-    },
-  };
-}
 
 /** Stops a `tributary` process and fails loudly unless it exits 0 (a clean stop is part of what is measured). */
 async function stopCleanly(child: Child): Promise<void> {
@@ -365,33 +244,6 @@ ${forwardYaml(`mqtt://127.0.0.1:${deadPort}`, passwordFile, {})}`);
   }
 }
 
-/** Polls `count` every 50 ms until it reaches `target`, sampling the processes for peak RSS; fails on a stall or an exit. */
-async function waitUntil(label: string, count: () => number, target: number, watched: Child[]): Promise<void> {
-  let last = -1;
-  let lastMoveAt = Date.now();
-  let lastReportAt = Date.now();
-  for (;;) {
-    const n = count();
-    if (n >= target) return;
-    const now = Date.now();
-    if (n !== last) {
-      last = n;
-      lastMoveAt = now;
-    }
-    if (now - lastReportAt >= 2000) {
-      lastReportAt = now;
-      progress(`${label}: ${n} / ${target}`);
-    }
-    for (const child of watched) {
-      if (child.process.exitCode !== null) throw new Error(`${label}: ${child.name} exited (code ${child.process.exitCode}) at ${n} of ${target} records; its stderr:\n${child.stderrTail()}`);
-    }
-    if (now - lastMoveAt > stallTimeoutMs) {
-      throw new Error(`${label}: stuck at ${n} of ${target} records for ${stallTimeoutMs / 1000} s (raise --stall-timeout-s on a busy machine); stderr of ${watched.map((c) => `${c.name}:\n${c.stderrTail()}`).join('\n')}`);
-    }
-    await sleep(50);
-  }
-}
-
 /** The agent flow of a throughput row: forwards the copied log; its generate record is filtered out, so it adds none. */
 function forwardOnlyFlow(dataDir: string, url: string, passwordFile: string, config: ThroughputConfig): string {
   return `agent: { id: ${agentId}, data_dir: ${JSON.stringify(dataDir)} }
@@ -451,7 +303,7 @@ async function runAgentRow(path: 'hub' | 'agent-aedes', config: ThroughputConfig
   const agentStart = sampleProcess(agent.pid);
   const receivedAtAgentStart = count();
   progress(`${label}: agent started, forwarding ${filled.records} records`);
-  await waitUntil(label, count, filled.records, [agent, receiver]);
+  await waitForCount(label, count, filled.records, [agent, receiver], { stallTimeoutMs, pollMs: 50, progress });
   const doneAt = Date.now();
   const agentEnd = sampleProcess(agent.pid);
   const receiverEnd = sampleProcess(receiver.pid);
@@ -535,14 +387,6 @@ async function runBaselineRow(path: 'mosquitto' | 'aedes', config: ThroughputCon
   progress(`${label}: ${Math.round(result.rate)} rec/s`);
   return result;
 }
-
-/** The run with the median rate (the lower middle one for an even count). */
-function medianRun(results: ThroughputResult[]): ThroughputResult {
-  const sorted = [...results].sort((a, b) => a.rate - b.rate);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
-const fmt = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 async function throughput(passwordFile: string, dir: string): Promise<void> {
   const filled = await fillAgentLog(dir, passwordFile);

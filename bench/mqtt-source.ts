@@ -18,7 +18,6 @@
  * consumer's user+system time from "subscribed" to "all records in" (backlog rows: from process start,
  * minus the start-up CPU measured when the session was set up), over the record count.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,8 @@ import { openReadOnlyLog, type ReadOnlyLog } from '../core/log/read-only.js';
 import { startMosquitto, type Mosquitto } from '../test/helpers/broker.js';
 import type { PublisherOptions, PublisherResult } from './mqtt-publisher-child.js';
 import type { SubscriberOptions, SubscriberResult } from './mqtt-subscriber-child.js';
-import { formatTable, machineLine, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
+import { benchProcesses, waitForCount, type Child } from './child-process.js';
+import { fmt, formatTable, machineLine, medianRun, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
 
 // Numbers are parsed with Number(): a typo gives NaN and a loud failure rather than a silent default.
 const { values } = parseArgs({
@@ -82,148 +82,7 @@ interface RowResult {
   publisherRate: number;
 }
 
-// Everything started here is tracked, so a failure or Ctrl-C never leaves a process or a directory behind.
-const children = new Set<ChildProcess>();
-const cleanups: (() => Promise<void> | void)[] = [];
-const killAll = (): void => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-};
-process.once('exit', killAll);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    progress(`${signal}: stopping child processes and removing temp dirs`);
-    killAll();
-    void runCleanups().finally(() => process.exit(130));
-  });
-}
-let cleaning: Promise<void> | undefined;
-/** Runs (and forgets) every cleanup, newest first; concurrent callers share one pass, so none exits halfway through another's. */
-function runCleanups(): Promise<void> {
-  cleaning ??= (async () => {
-    while (cleanups.length > 0) {
-      try {
-        await cleanups.pop()!();
-      } catch (error) {
-        progress(`cleanup failed: ${(error as Error).message}`);
-      }
-    }
-  })().finally(() => (cleaning = undefined));
-  return cleaning;
-}
-
-function progress(line: string): void {
-  process.stderr.write(`[mqtt-source] ${line}\n`);
-}
-
-/** A child process whose stdout JSON lines and stderr tail are kept (for results and error messages). */
-interface Child {
-  process: ChildProcess;
-  lines: Record<string, unknown>[];
-  stderrTail: () => string;
-  /** Resolves with the first stdout (or, with `fromStderr`, stderr) JSON line matching; rejects on timeout or exit. */
-  waitFor(match: (line: Record<string, unknown>) => boolean, timeoutMs: number, what: string, fromStderr?: boolean): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-  stop(): Promise<void>;
-}
-
-function startChild(name: string, args: string[]): Child {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const lines: Record<string, unknown>[] = [];
-  const stderrLines: Record<string, unknown>[] = [];
-  const tail: string[] = [];
-  const waiters: { match: (l: Record<string, unknown>) => boolean; stderr: boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      children.delete(child);
-      resolve(code);
-    }),
-  );
-  const feed = (stream: NodeJS.ReadableStream, isStderr: boolean): void => {
-    let rest = '';
-    stream.setEncoding('utf8');
-    stream.on('data', (chunk: string) => {
-      const parts = (rest + chunk).split('\n');
-      rest = parts.pop() ?? '';
-      for (const text of parts) {
-        if (isStderr) {
-          tail.push(text);
-          if (tail.length > 20) tail.shift();
-        }
-        let line: Record<string, unknown>;
-        try {
-          line = JSON.parse(text) as Record<string, unknown>;
-        } catch {
-          continue;
-        }
-        (isStderr ? stderrLines : lines).push(line);
-        for (const w of [...waiters]) {
-          if (w.stderr === isStderr && w.match(line)) {
-            waiters.splice(waiters.indexOf(w), 1);
-            w.resolve(line);
-          }
-        }
-      }
-    });
-  };
-  feed(child.stdout!, false);
-  feed(child.stderr!, true);
-  const stderrTail = (): string => (tail.length === 0 ? '(no stderr output)' : tail.join('\n'));
-  return {
-    process: child,
-    lines,
-    stderrTail,
-    exited,
-    waitFor(match, timeoutMs, what, fromStderr = false) {
-      const found = (fromStderr ? stderrLines : lines).find(match);
-      if (found) return Promise.resolve(found);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`${name}: ${what} did not happen within ${timeoutMs / 1000} s; its stderr:\n${stderrTail()}`)), timeoutMs);
-        const settle = (l: Record<string, unknown>): void => {
-          clearTimeout(timer);
-          resolve(l);
-        };
-        waiters.push({ match, stderr: fromStderr, resolve: settle });
-        void exited.then((code) => {
-          clearTimeout(timer);
-          reject(new Error(`${name} exited (code ${code}) before ${what}; its stderr:\n${stderrTail()}`));
-        });
-      });
-    },
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-/** Waits until `count()` reaches `target`, failing when it stops moving for the stall timeout. */
-async function waitForCount(label: string, count: () => number, target: number, consumer: Child): Promise<void> {
-  let last = -1;
-  let lastMoveAt = Date.now();
-  let lastReportAt = 0;
-  for (;;) {
-    const now = Date.now();
-    const n = count();
-    if (n >= target) return;
-    if (n !== last) {
-      last = n;
-      lastMoveAt = now;
-    }
-    if (now - lastReportAt >= 2000) {
-      lastReportAt = now;
-      progress(`${label}: ${n} / ${target}`);
-    }
-    if (consumer.process.exitCode !== null) throw new Error(`${label}: the consumer exited (code ${consumer.process.exitCode}) at ${n} of ${target} records; its stderr:\n${consumer.stderrTail()}`);
-    if (now - lastMoveAt > stallTimeoutMs) {
-      throw new Error(`${label}: stuck at ${n} of ${target} records for ${stallTimeoutMs / 1000} s (raise --stall-timeout-s on a busy machine); consumer stderr:\n${consumer.stderrTail()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+const { startChild, cleanups, runCleanups, killAll, progress } = benchProcesses({ tag: 'mqtt-source', stopGraceMs: 10_000 });
 
 function startPublisher(url: string, qos: 0 | 1): Child {
   const options: PublisherOptions = { url, records, qos, window, devices, payloadBytes };
@@ -231,7 +90,7 @@ function startPublisher(url: string, qos: 0 | 1): Child {
 }
 
 async function publisherResult(publisher: Child): Promise<PublisherResult> {
-  const line = await publisher.waitFor((l) => typeof l.published === 'number', 120_000, 'publishing every record');
+  const line = await publisher.waitFor('stdout', (l) => typeof l.published === 'number', 120_000, 'publishing every record');
   return line as unknown as PublisherResult;
 }
 
@@ -269,13 +128,13 @@ function startPlain(url: string, qos: 0 | 1, subscribeOnly: boolean): RunningCon
   const child = startChild('plain subscriber', [subscriberScript, JSON.stringify(options)]);
   const count = (): number => {
     let n = 0;
-    for (const l of child.lines) {
+    for (const l of child.stdoutLines) {
       if (l.event === 'progress') n = Math.max(n, l.received as number);
       if (l.event === 'done') return l.distinct as number;
     }
     return n;
   };
-  return { child, count, ready: child.waitFor((l) => l.event === 'ready', 20_000, 'subscribing') };
+  return { child, count, ready: child.waitFor('stdout', (l) => l.event === 'ready', 20_000, 'subscribing') };
 }
 
 function startAgent(flowPath: string, dataDir: string): RunningConsumer {
@@ -289,7 +148,7 @@ function startAgent(flowPath: string, dataDir: string): RunningConsumer {
     if (log) stored = log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
     return stored;
   };
-  return { child, count, ready: child.waitFor((l) => l.msg === 'agent started', 20_000, 'starting (log line "agent started")', true) };
+  return { child, count, ready: child.waitFor('stderr', (l) => l.msg === 'agent started', 20_000, 'starting (log line "agent started")') };
 }
 
 /** Reads every stored record back: latency (append_ts - sent), distinct sequence numbers, first/last append time. */
@@ -374,7 +233,7 @@ async function runRow(scenario: Scenario, qos: 0 | 1, consumer: Consumer): Promi
   // VmHWM is kept by the kernel; poll too so a consumer that dies early still leaves a figure.
   const sampler = setInterval(() => (peak = sampleProcess(pid) ?? peak), 500);
   try {
-    await waitForCount(label, running.count, records, running.child);
+    await waitForCount(label, running.count, records, [running.child], { stallTimeoutMs, pollMs: 100, progress });
   } finally {
     clearInterval(sampler);
   }
@@ -385,7 +244,7 @@ async function runRow(scenario: Scenario, qos: 0 | 1, consumer: Consumer): Promi
 
   let result: Omit<RowResult, 'peakRssMiB' | 'cpuMicrosPerRecord' | 'brokerCpuMicrosPerRecord' | 'publisherRate'>;
   if (consumer === 'plain') {
-    const done = (await running.child.waitFor((l) => l.event === 'done', 10_000, 'reporting')) as unknown as SubscriberResult;
+    const done = (await running.child.waitFor('stdout', (l) => l.event === 'done', 10_000, 'reporting')) as unknown as SubscriberResult;
     await running.child.stop();
     result = { scenario, qos, consumer, stored: done.received, distinct: done.distinct, rate: done.distinct / ((done.lastMs - done.firstMs) / 1000), latencyMs: scenario === 'live' ? done.latencyMs : undefined };
   } else {
@@ -409,14 +268,6 @@ async function runRow(scenario: Scenario, qos: 0 | 1, consumer: Consumer): Promi
   progress(`${label}: ${Math.round(row.rate)} rec/s, ${row.distinct} distinct of ${records} (${row.stored} taken in)`);
   return row;
 }
-
-/** The run with the median rate (the lower middle one for an even count), shown with all its own figures. */
-function medianRun(runsOfRow: RowResult[]): RowResult {
-  const sorted = [...runsOfRow].sort((a, b) => a.rate - b.rate);
-  return sorted[Math.floor((sorted.length - 1) / 2)]!;
-}
-
-const fmt = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
 
 async function main(): Promise<void> {
   const plan: [Scenario, 0 | 1, Consumer][] = [

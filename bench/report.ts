@@ -11,6 +11,15 @@ export function percentiles(samples: number[]): { p50: number; p95: number; p99:
   return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: sorted[sorted.length - 1]! };
 }
 
+/** The run with the median rate (the lower middle one for an even count), shown with all its own figures. */
+export function medianRun<T extends { rate: number }>(runs: T[]): T {
+  const sorted = [...runs].sort((a, b) => a.rate - b.rate);
+  return sorted[Math.floor((sorted.length - 1) / 2)]!;
+}
+
+/** A table cell: the number rounded to `digits`, or '-' where it was not measured. */
+export const fmt = (n: number | undefined, digits = 0): string => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(digits));
+
 /** Resident set size of this process, MiB. */
 export function rssMiB(): number {
   return Math.round(process.memoryUsage().rss / 1024 / 1024);
