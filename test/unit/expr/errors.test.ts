@@ -3,6 +3,7 @@ import { checkExpression, compileExpression } from '../../../agent/expr/compile.
 import { ExpressionError } from '../../../agent/expr/errors.js';
 import { TributaryError } from '../../../core/errors.js';
 import type { DataRecord } from '../../../core/record.js';
+import { runtimeError } from './runtime-error.js';
 
 function compileError(source: string): ExpressionError {
   try {
@@ -94,17 +95,6 @@ describe('checkExpression', () => {
 describe('runtime type errors', () => {
   const record: DataRecord = { key: 'k', ts: 1, value: { temp: 20, name: 'x', list: [1] }, attrs: { site: 'gh1' } };
 
-  function runtimeError(source: string): ExpressionError {
-    const fn = compileExpression(source);
-    try {
-      fn(record);
-    } catch (error) {
-      expect(error).toBeInstanceOf(ExpressionError);
-      return error as ExpressionError;
-    }
-    throw new Error(`${source} did not throw`);
-  }
-
   it.each([
     ['value.temp * attrs.site', 'ERR_EXPR_TYPE', 12, '"*" needs two numbers, got number 20 from value.temp and string "gh1" from attrs.site'],
     ['value.missing * 2', 'ERR_EXPR_TYPE', 15, 'got null from value.missing and number 2 at column 15 (value.missing is missing or null; give a default with ??)'],
@@ -118,7 +108,7 @@ describe('runtime type errors', () => {
     ['value.temp % 0', 'ERR_EXPR_MATH', 12, 'remainder of a division by zero'],
     ['value.temp * 1e308', 'ERR_EXPR_MATH', 12, 'too large'],
   ])('%s throws %s at column %i', (source, code, column, message) => {
-    const error = runtimeError(source);
+    const error = runtimeError(source, record);
     expect(error.code).toBe(code);
     expect(error.column).toBe(column);
     expect(error.message).toContain(message);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileExpression } from '../../../agent/expr/compile.js';
-import { ExpressionError } from '../../../agent/expr/errors.js';
 import { FUNCTION_NAMES } from '../../../agent/expr/functions.js';
 import type { DataRecord, JsonValue } from '../../../core/record.js';
+import { runtimeError } from './runtime-error.js';
 
 const record: DataRecord = {
   key: 'dev-7',
@@ -13,17 +13,6 @@ const record: DataRecord = {
 
 function run(source: string): JsonValue {
   return compileExpression(source)(record);
-}
-
-function runtimeError(source: string): ExpressionError {
-  const fn = compileExpression(source);
-  try {
-    fn(record);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ExpressionError);
-    return error as ExpressionError;
-  }
-  throw new Error(`${source} did not throw`);
 }
 
 const cases: Record<string, [string, JsonValue][]> = {
@@ -170,7 +159,7 @@ describe('function type errors (runtime, with the call column)', () => {
     ['pow(value.list[0], 1000)', /pow\(\) has no finite result/],
     ['matches(value.n, "x")', /matches\(\) needs a string, got number -2.5 from value.n at column 1/],
   ])('%s fails: %s', (source, message) => {
-    const error = runtimeError(source);
+    const error = runtimeError(source, record);
     expect(error.code).toBe('ERR_EXPR_TYPE');
     expect(error.message).toMatch(message);
   });
