@@ -12,7 +12,6 @@ import { FORWARDER_CLIENT_ID_PREFIX, clientIdFits, mayPublish, maySubscribe } fr
 import { ConnectionGate, type GateViolation } from './connection-gate.js';
 import { closeListener, listenTcp, listenTls, type Listener } from './listeners.js';
 import { RefusalLog, type RefusalReason } from './refusal-log.js';
-import { SerialQueue } from './serial-queue.js';
 
 /** A publish of an authenticated agent on its own topics, as the hub's ingest gets it. */
 export interface AgentPublish {
@@ -29,8 +28,10 @@ export interface PublishContext {
 
 /**
  * The hub's handler for an agent's publishes. Resolving sends the PUBACK; rejecting drops the connection
- * (MQTT 3.1.1 has no reason code), after one log line. Calls for one client come one at a time, in the
- * order the client sent them; calls for different clients overlap (so the ingest can group-commit).
+ * (MQTT 3.1.1 has no reason code), after one log line. Each publish is handed over as soon as it arrives,
+ * in the order the client sent it, without waiting for earlier calls to settle: the handler keeps one
+ * client's order itself (the ingest does, synchronously), and one agent's pipelined batches can then share a
+ * group commit. Once a call rejected, the connection's later publishes are no longer handed over.
  * A last will comes this way too, after its connection closed (`context.will`).
  */
 export type OnPublish = (agentId: string, packet: AgentPublish, context?: PublishContext) => Promise<void>;
@@ -108,7 +109,6 @@ interface Connection {
   /** Accepted without a password (auth.allow_anonymous). */
   anonymous: boolean;
   connectedAt?: number;
-  queue: SerialQueue;
   /** Set once a publish was refused: later ones of this connection are not handed to onPublish. */
   failed: boolean;
 }
@@ -123,8 +123,8 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
   private readonly byClient = new WeakMap<Client, Connection>();
   /** Connections whose socket is open. */
   private readonly sockets = new Map<Socket, Connection>();
-  /** Queues that may still run an onPublish call (kept past their socket's close until idle). */
-  private readonly liveQueues = new Set<SerialQueue>();
+  /** onPublish calls not settled yet (of every connection, also after its socket closed). */
+  private readonly running = new Set<Promise<void>>();
   private admitted = 0;
   private connectionCount = 0;
   private started = false;
@@ -205,7 +205,7 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
     for (const socket of this.sockets.keys()) socket.destroy();
     await Promise.all(stopped);
     // the ingest may close its log once this resolves: no onPublish call is left running
-    await Promise.all([...this.liveQueues].map((queue) => queue.idle()));
+    await Promise.allSettled([...this.running]);
     if (this.aedes !== undefined) await new Promise<void>((resolve) => this.aedes.close(() => resolve()));
   }
 
@@ -229,16 +229,13 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
       admitted: false,
       overLimit: false,
       anonymous: false,
-      queue: new SerialQueue(),
       failed: false,
       gate: new ConnectionGate(socket, { maxPacketBytes: limits.max_packet_bytes, maxInFlight: limits.max_in_flight_per_client }, (violation) => this.onViolation(connection, violation)),
     };
     this.sockets.set(socket, connection);
-    this.liveQueues.add(connection.queue);
     socket.once('close', () => {
       this.sockets.delete(socket);
       if (connection.admitted) this.admitted--;
-      void connection.queue.idle().then(() => this.liveQueues.delete(connection.queue));
     });
     const client = this.aedes.handle(connection.gate);
     connection.client = client;
@@ -336,12 +333,20 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
       return finish(logged(new TributaryError('ERR_HUB_ACL', message)));
     }
     const publish: AgentPublish = { topic: packet.topic, payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload), qos: packet.qos };
-    connection.queue.push(async () => {
-      // a dropped connection's queued publishes are not acknowledged anyway: the agent sends them again
-      if (connection.failed || this.closing || (!isWill && connection.gate.destroyed)) return false;
-      await this.options.onPublish(agentId, publish, { connectionId: connection.id, will: isWill });
-      return true;
-    }).then((handled) => finish(handled ? null : logged(new Error('connection closed before the publish was handled'))), (error: unknown) => {
+    // a dropped connection's publishes are not acknowledged anyway: the agent sends them again
+    if (connection.failed || this.closing || (!isWill && connection.gate.destroyed)) return finish(logged(new Error('connection closed before the publish was handled')));
+    let handled: Promise<void>;
+    try {
+      handled = this.options.onPublish(agentId, publish, { connectionId: connection.id, will: isWill });
+    } catch (error) {
+      handled = Promise.reject(error);
+    }
+    this.running.add(handled);
+    void handled.then(
+      () => this.running.delete(handled),
+      () => this.running.delete(handled),
+    );
+    handled.then(() => finish(null), (error: unknown) => {
       connection.failed = true;
       this.refusals.refuse('publish_rejected', { agentId, clientId: client.id, address: connection.address, topic: packet.topic, err: errorMessage(error), code: (error as { code?: unknown }).code }, `dropped agent ${agentId}: its publish to "${packet.topic}" was rejected: ${errorMessage(error)}`);
       finish(logged(error instanceof Error ? error : new Error(String(error))));
