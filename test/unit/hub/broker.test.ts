@@ -50,7 +50,7 @@ describe('ACL rules', () => {
 });
 
 describe('onPublish', () => {
-  test('calls for one client come in order and one at a time, while two clients are served in parallel', async () => {
+  test('calls for one client start in the order it sent them, without waiting for earlier ones; two clients are served in parallel', async () => {
     const active = new Map<string, number>();
     let maxActivePerClient = 0;
     const order: string[] = [];
@@ -78,12 +78,14 @@ describe('onPublish', () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     await Promise.all([aDone, ...sends(b, 'b')]);
 
-    expect(maxActivePerClient).toBe(1);
+    // pipelined: the client's publishes in flight were all handed over before the first settled
+    expect(maxActivePerClient).toBeGreaterThan(1);
+    expect(maxActivePerClient).toBeLessThanOrEqual(8);
     const sequence = (id: string) => order.filter((entry) => entry.startsWith(`${id}:`)).map((entry) => Number(entry.split(':')[1]));
     expect(sequence('a')).toEqual([...Array(20).keys()]);
     expect(sequence('b')).toEqual([...Array(20).keys()]);
-    // b's first call started while a's first was still running
-    expect(order.indexOf('b:0')).toBeLessThan(order.indexOf('a:1'));
+    // b's first call started while a's first was still running (a:0 waited for it, or failed after 5 s)
+    expect(order).toContain('b:0');
   });
 
   test('the PUBACK waits for onPublish to resolve', async () => {
@@ -115,34 +117,40 @@ describe('onPublish', () => {
     const acks = Array.from({ length: 10 }, (_, i) => client.publishAsync(topics.batches('eager', 0), String(i), { qos: 1 }));
     await expect.poll(() => hub.broker.clients()[0]?.publishesInFlight).toBe(3);
     await new Promise((resolve) => setTimeout(resolve, 100));
-    // held at three: one in onPublish, two queued behind it
+    // held at three, all three handed to onPublish; the other seven wait unread in the socket
     expect(hub.broker.clients()[0]?.publishesInFlight).toBe(3);
-    expect(hub.published).toHaveLength(1);
+    expect(hub.published).toHaveLength(3);
     for (let released = 0; released < 10; released++) {
-      await expect.poll(() => gates.length).toBe(released + 1);
+      await expect.poll(() => gates.length).toBeGreaterThan(released);
       expect(hub.broker.clients()[0]!.publishesInFlight).toBeLessThanOrEqual(3);
+      expect(gates.length - released).toBeLessThanOrEqual(3);
       gates[released]!.resolve();
     }
     await Promise.all(acks);
     expect(hub.published.map((entry) => entry.packet.payload.toString())).toEqual([...Array(10).keys()].map(String));
   });
 
-  test('a rejected publish drops the connection with one log line; its later publishes never reach onPublish; others go on', async () => {
+  test('a rejected publish drops the connection with one log line; later publishes are never acknowledged; others go on', async () => {
     const hub = await hubWith({
       onPublish: (_agentId, packet) => (packet.payload.toString() === 'bad' ? Promise.reject(new Error('bad CRC')) : Promise.resolve()),
     });
     const bad = await agent(hub, 'bad-agent');
     const good = await agent(hub, 'good-agent');
     const wasClosed = closed(bad);
-    for (const payload of ['ok', 'bad', 'after-1', 'after-2']) bad.publish(topics.batches('bad-agent', 0), payload, { qos: 1 });
+    const acked: string[] = [];
+    for (const payload of ['ok', 'bad', 'after-1', 'after-2']) bad.publish(topics.batches('bad-agent', 0), payload, { qos: 1 }, (error) => void (error ? undefined : acked.push(payload)));
     await wasClosed;
     const lines = hub.logs.filter((line) => line.reason === 'publish_rejected');
     expect(lines).toHaveLength(1);
     expect(lines[0]!.msg).toContain('bad CRC');
     // aedes' own "client error" line is not logged a second time
     expect(hub.logs.filter((line) => String(line.msg).includes('bad CRC'))).toHaveLength(1);
+    // Handed over in order as they arrived (the handler keeps order and fails what follows a failure itself);
+    // whatever came after the rejected one is never acknowledged: the agent sends it again.
     const seen = hub.published.filter((entry) => entry.agentId === 'bad-agent').map((entry) => entry.packet.payload.toString());
-    expect(seen).toEqual(['ok', 'bad']);
+    expect(seen.slice(0, 2)).toEqual(['ok', 'bad']);
+    expect(acked).not.toContain('bad');
+    expect(acked.filter((payload) => payload.startsWith('after'))).toEqual([]);
     await good.publishAsync(topics.status('good-agent'), 'fine', { qos: 1 });
     expect(hub.published.at(-1)?.agentId).toBe('good-agent');
   });
