@@ -19,7 +19,12 @@ export function readEventTime(raw: JsonValue): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined;
   if (typeof raw === 'string') {
     // Date.parse accepts too much ("1", "March 7"); insist on an ISO-looking date first.
-    if (!/^\d{4}-\d{2}-\d{2}/.test(raw)) return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : undefined;
+    if (!/^\d{4}-\d{2}-\d{2}/.test(raw)) {
+      if (!/^-?\d+(\.\d+)?$/.test(raw)) return undefined;
+      // Hundreds of digits make Infinity: stored as null, it would make its whole batch undecodable (and refused by the hub).
+      const ms = Number(raw);
+      return Number.isFinite(ms) ? ms : undefined;
+    }
     const ms = Date.parse(raw);
     return Number.isNaN(ms) ? undefined : ms;
   }
