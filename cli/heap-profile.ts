@@ -99,8 +99,14 @@ export function applyHeapProfile(profile: HeapProfile): void {
     if (youngGrowing && newSpaceBytes() >= LOOSE_YOUNG_MAX_BYTES) stopYoungGrowth();
   });
   observer.observe({ entryTypes: ['gc'] });
+  let windowStartMs = performance.now();
   const timer = setInterval(() => {
-    if (governor.observe(gcMs, WINDOW_MS, performance.now())) {
+    // The real window: a timer fires late when a turn of the event loop is long (a synchronous commit's
+    // fsync, a big batch), and dividing by WINDOW_MS then overstated the share exactly under load.
+    const nowMs = performance.now();
+    const windowMs = Math.max(nowMs - windowStartMs, 1);
+    windowStartMs = nowMs;
+    if (governor.observe(gcMs, windowMs, nowMs)) {
       if (governor.tight) {
         setFlagsFromString(TIGHT_OLD);
         stopYoungGrowth();
