@@ -307,7 +307,8 @@ export class Forwarder {
           gapFrom = lane.sendOffset;
           lane.sendOffset = state.startOffset;
         }
-        const read = store.read(lane.partition, lane.sendOffset, config.batch_max_bytes);
+        // Read what one message takes, not more: batches read and not sent were read again for the next message.
+        const read = store.read(lane.partition, lane.sendOffset, config.batch_max_bytes, config.batch_max_records);
         const batches = this.takeConsecutive(read.batches, lane.sendOffset);
         if (batches.length === 0) {
           const corrupt = read.corrupt[0];

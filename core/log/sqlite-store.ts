@@ -148,7 +148,7 @@ export class SqliteLogStore implements LogStore {
     return stored;
   }
 
-  read(partition: number, fromOffset: number, maxBytes: number): ReadResult {
+  read(partition: number, fromOffset: number, maxBytes: number, maxRecords = Infinity): ReadResult {
     this.stateOf(partition);
     const result: ReadResult = { batches: [], corrupt: [] };
     const first = this.statements.batchAt.get(partition, fromOffset) as BatchRow | undefined;
@@ -156,17 +156,26 @@ export class SqliteLogStore implements LogStore {
     if (first && first.base_offset + first.count > fromOffset) rows.push(first);
     const after = first ? first.base_offset : fromOffset - 1;
     let bytes = rows.reduce((n, r) => n + r.body.length, 0);
+    // Records from fromOffset on: the first batch may start before it.
+    let records = rows.reduce((n, r) => n + r.base_offset + r.count - Math.max(fromOffset, r.base_offset), 0);
     // Fetch in small pages: a statement is never held open across the caller's awaits (that would pin the WAL).
     let cursor = after;
-    while (bytes < maxBytes) {
-      // As many rows as the batches read so far say will fill maxBytes: bodies fetched and not returned are wasted reads.
-      const pageSize = rows.length === 0 ? 4 : Math.min(MAX_READ_PAGE, Math.max(1, Math.ceil(((maxBytes - bytes) * rows.length) / Math.max(1, bytes))));
+    let full = false;
+    while (!full) {
+      // As many rows as the batches read so far say will fill maxBytes / maxRecords: bodies fetched and not
+      // returned are wasted reads (and CRC checks).
+      const byBytes = Math.ceil(((maxBytes - bytes) * rows.length) / Math.max(1, bytes));
+      const byRecords = Math.ceil(((maxRecords - records) * rows.length) / Math.max(1, records));
+      const pageSize = rows.length === 0 ? 4 : Math.min(MAX_READ_PAGE, Math.max(1, byBytes), Math.max(1, byRecords));
       const page = this.statements.batchesFrom.all(partition, cursor, pageSize) as BatchRow[];
       if (page.length === 0) break;
       for (const row of page) {
-        if (bytes >= maxBytes && rows.length > 0) break;
+        // Past the first batch, only whole batches within both limits: one the caller cannot use would be read again.
+        full = rows.length > 0 && (bytes + row.body.length > maxBytes || records + row.count > maxRecords);
+        if (full) break;
         rows.push(row);
         bytes += row.body.length;
+        records += row.count;
       }
       cursor = page[page.length - 1]!.base_offset;
       if (page.length < pageSize) break;

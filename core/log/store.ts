@@ -45,8 +45,11 @@ export interface LogStore {
    * e.g. to save cursors or de-dup state with the data. Returns the stored batches with their offsets.
    */
   append(batches: BatchToAppend[], alsoInTransaction?: () => void): StoredBatch[];
-  /** Reads whole batches holding offsets >= fromOffset, up to about maxBytes (at least one batch). */
-  read(partition: number, fromOffset: number, maxBytes: number): ReadResult;
+  /**
+   * Reads whole batches holding offsets >= fromOffset: the first one, then the following ones while their
+   * bytes stay within maxBytes and their records (from fromOffset on) within maxRecords, when given.
+   */
+  read(partition: number, fromOffset: number, maxBytes: number, maxRecords?: number): ReadResult;
   state(partition: number): PartitionState;
   /** A named cursor (next offset to process), or undefined when never set. */
   cursor(name: string, partition: number): number | undefined;

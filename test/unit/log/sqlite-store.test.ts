@@ -39,6 +39,23 @@ describe('SqliteLogStore', () => {
     store.close();
   });
 
+  it('reads the first batch, then only whole batches within maxBytes and maxRecords (counted from the offset asked)', () => {
+    const store = new SqliteLogStore({ path, partitions: 1 });
+    store.append(Array.from({ length: 10 }, (_, i) => ({ partition: 0, ...encodeBatch(records(10, 10 * i)) })));
+    const bases = (from: number, maxBytes: number, maxRecords?: number) => store.read(0, from, maxBytes, maxRecords).batches.map((b) => b.baseOffset);
+    expect(bases(0, 1 << 20, 25)).toEqual([0, 10]);
+    expect(bases(0, 1 << 20, 30)).toEqual([0, 10, 20]);
+    // 5 records of the first batch count, so the next one (10 more) would pass 10
+    expect(bases(5, 1 << 20, 10)).toEqual([0]);
+    expect(bases(5, 1 << 20, 15)).toEqual([0, 10]);
+    expect(bases(0, 1 << 20, 1)).toEqual([0]);
+    const bytesAt = (from: number) => store.read(0, from, 1).batches[0]!.body.length;
+    expect(bases(0, bytesAt(0) + bytesAt(10))).toEqual([0, 10]);
+    expect(bases(0, bytesAt(0) + bytesAt(10) - 1)).toEqual([0]);
+    expect(bases(0, 1 << 20)).toHaveLength(10);
+    store.close();
+  });
+
   it('reads from the batch holding an offset in the middle', () => {
     const store = new SqliteLogStore({ path, partitions: 1 });
     store.append([{ partition: 0, ...encodeBatch(records(10)) }, { partition: 0, ...encodeBatch(records(10, 10)) }]);
