@@ -1,4 +1,5 @@
-// First: sizes the heap before the other modules load (see heap-profile.ts).
+// Imported first: bin/tributary.js loads it alone, before this module graph is parsed (see heap-profile.ts);
+// run as `node dist/cli/tributary.js`, it takes effect only once the graph is loaded.
 import './heap-profile.js';
 import { Command } from 'commander';
 import { agentCommand } from './agent.js';
