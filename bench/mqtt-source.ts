@@ -55,10 +55,11 @@ const payloadBytes = 100;
 const devices = 16;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const cli = join(here, '..', 'cli', 'tributary.js');
+// bin/tributary.js, as users run it: it sizes the agent's heap before the CLI's modules load.
+const cli = join(here, '..', '..', 'bin', 'tributary.js');
 const publisherScript = join(here, 'mqtt-publisher-child.js');
 const subscriberScript = join(here, 'mqtt-subscriber-child.js');
-for (const file of [cli, publisherScript, subscriberScript]) {
+for (const file of [join(here, '..', 'cli', 'tributary.js'), publisherScript, subscriberScript]) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run "npx tsc -p tsconfig.json" first`);
 }
 
