@@ -143,9 +143,10 @@ async function pullGpsCable(gps: SerialDevice, unpluggedMs: number, stopping: ()
   }
 }
 
+/** Starts `tributary ARGS` as users run it (bin/tributary.js sizes an agent's heap before the CLI loads). */
 function startProcess(name: string, args: string[], processDataDir: string, dataDir: string, env: Record<string, string>): DemoProcess {
   const log = createWriteStream(join(dataDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [join(root, 'dist/cli/tributary.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(process.execPath, [join(root, 'bin/tributary.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'pipe'] });
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
   if (name !== 'hub') console.log(`demo: agent ${name} (pid ${child.pid}) running ${args.at(-1)}`);
@@ -160,7 +161,7 @@ async function stopProcesses(processes: DemoProcess[]): Promise<void> {
 
 /** `tributary hub agent add ID`: the password goes to a file only the demo reads. */
 async function registerAgent(hubConfig: string, agentId: string, dataDir: string): Promise<string> {
-  const child = spawn(process.execPath, [join(root, 'dist/cli/tributary.js'), 'hub', 'agent', 'add', agentId, '--config', hubConfig, '--replace'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(root, 'bin/tributary.js'), 'hub', 'agent', 'add', agentId, '--config', hubConfig, '--replace'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   const code = await new Promise<number | null>((done) => child.once('exit', done));
