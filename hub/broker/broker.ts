@@ -322,6 +322,9 @@ class AedesHubBroker extends EventEmitter<HubBrokerEvents> implements HubBroker 
     const isWill = client.closed;
     const finish = (error: Error | null) => {
       if (!isWill) connection.gate.release();
+      // Answered after its connection closed (pipelined publishes settle later): aedes cannot send the PUBACK and would
+      // report a "connection closed" client error for each one; the close was logged once already.
+      if (error === null && !isWill && client.closed) return callback(logged(new Error('connection closed before the publish was acknowledged')));
       callback(error);
     };
     const agentId = connection.agentId;

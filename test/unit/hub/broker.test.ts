@@ -88,6 +88,25 @@ describe('onPublish', () => {
     expect(order).toContain('b:0');
   });
 
+  test('publishes answered after their connection closed are not logged once each', async () => {
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const hub = await hubWith({
+      onPublish: () => {
+        const held = deferred<void>();
+        gates.push(held);
+        return held.promise;
+      },
+    });
+    const client = await agent(hub, 'gone');
+    for (let i = 0; i < 3; i++) client.publish(topics.batches('gone', 0), String(i), { qos: 1 }, () => undefined);
+    await expect.poll(() => gates.length).toBe(3);
+    client.end(true);
+    await hub.waitForLog((line) => String(line.msg).includes('agent gone disconnected'));
+    for (const held of gates) held.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(hub.logs.filter((line) => String(line.msg).includes('closed: connection closed'))).toEqual([]);
+  });
+
   test('the PUBACK waits for onPublish to resolve', async () => {
     const gate = deferred();
     const hub = await hubWith({ onPublish: () => gate.promise });
