@@ -88,9 +88,27 @@ export function headerOf(logId: string, batch: StoredBatch, gapFrom?: number): B
   return header;
 }
 
-/** Parses and checks a batch frame; throws ERR_PROTOCOL_BAD_BATCH saying what is wrong. */
+/** Where a refused batch sits in the agent's log, when its header says so readably. */
+export interface BatchPlacement {
+  logId: string;
+  partition: number;
+  baseOffset: number;
+  count: number;
+}
+
+/** ERR_PROTOCOL_BAD_BATCH; `placement` is set when the header's log id and offsets were readable. */
+export class BadBatchError extends TributaryError {
+  constructor(
+    message: string,
+    readonly placement: BatchPlacement | undefined,
+  ) {
+    super('ERR_PROTOCOL_BAD_BATCH', message);
+  }
+}
+
+/** Parses and checks a batch frame; throws BadBatchError (ERR_PROTOCOL_BAD_BATCH) saying what is wrong. */
 export function decodeBatchFrame(frame: Buffer): { header: BatchHeader; body: Buffer } {
-  const bad = (why: string) => new TributaryError('ERR_PROTOCOL_BAD_BATCH', `rejected batch: ${why}`);
+  const bad = (why: string, placement?: BatchPlacement) => new BadBatchError(`rejected batch: ${why}`, placement);
   if (frame.length < 6 || !frame.subarray(0, 3).equals(MAGIC)) throw bad('not a Tributary batch frame (bad magic)');
   const version = frame.readUInt8(3);
   if (version !== PROTOCOL_VERSION) throw bad(`protocol version ${version}, this hub speaks ${PROTOCOL_VERSION}`);
@@ -106,11 +124,13 @@ export function decodeBatchFrame(frame: Buffer): { header: BatchHeader; body: Bu
   if (typeof header !== 'object' || header === null || typeof header.logId !== 'string' || header.logId.length === 0 || header.logId.length > 64) throw bad('header has no valid logId');
   for (const field of ['partition', 'baseOffset', 'count', 'crc'] as const) if (!int(header[field])) throw bad(`header field ${field} is not a whole number >= 0`);
   if (header.count === 0) throw bad('empty batch');
-  if (typeof header.firstTs !== 'number' || typeof header.maxTs !== 'number') throw bad('header timestamps are not numbers');
-  if (header.codec !== 0 && header.codec !== 1) throw bad(`unknown codec ${String(header.codec)}`);
-  if (header.gapFrom !== undefined && (!int(header.gapFrom) || header.gapFrom >= header.baseOffset)) throw bad('gapFrom must be below baseOffset');
+  // From here on the batch's place in the agent's log is known (the ingest may give it up there).
+  const placement: BatchPlacement = { logId: header.logId, partition: header.partition, baseOffset: header.baseOffset, count: header.count };
+  if (typeof header.firstTs !== 'number' || typeof header.maxTs !== 'number') throw bad('header timestamps are not numbers', placement);
+  if (header.codec !== 0 && header.codec !== 1) throw bad(`unknown codec ${String(header.codec)}`, placement);
+  if (header.gapFrom !== undefined && (!int(header.gapFrom) || header.gapFrom >= header.baseOffset)) throw bad('gapFrom must be below baseOffset', placement);
   const body = frame.subarray(6 + length);
   const crc = batchCrc({ partition: header.partition, baseOffset: header.baseOffset, count: header.count, firstTs: header.firstTs, maxTs: header.maxTs, codec: header.codec, body });
-  if (crc !== header.crc) throw bad(`CRC mismatch (header says ${header.crc}, body gives ${crc})`);
+  if (crc !== header.crc) throw bad(`CRC mismatch (header says ${header.crc}, body gives ${crc})`, placement);
   return { header, body };
 }

@@ -6,9 +6,12 @@ import type { Logger } from '../../core/logger.js';
 import type { Counter, Histogram, Metrics } from '../../core/metrics.js';
 import type { StatusMessage } from '../../core/status.js';
 import { fnv1a } from '../../core/partitioner.js';
-import { decodeBatchFrame, parseTopic, topics, type BatchHeader, type Hello, type Positions } from '../../core/protocol.js';
+import { BadBatchError, decodeBatchFrame, parseTopic, topics, type BatchHeader, type BatchPlacement, type Hello, type Positions } from '../../core/protocol.js';
 import { parseAgentStatus } from '../fleet/report-shape.js';
 import { AgentPositions } from './positions.js';
+
+/** Invalid batches remembered at once (a bound: agents sending garbage must not grow the hub's memory). */
+const MAX_REMEMBERED_INVALID = 1000;
 
 export interface IngestOptions {
   /** The hub log; its database also holds the de-dup positions. */
@@ -49,6 +52,8 @@ interface Pending {
 export class HubIngest {
   private readonly positions: AgentPositions;
   private pending: Pending[] = [];
+  /** Invalid batches seen once at the position the hub waits for (see onInvalidBatch). */
+  private readonly invalidOnce = new Set<string>();
   private commitTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private readonly commitSeconds: Histogram;
   /** Exists at 0 from the start, so an increase() alert sees the first failed commit. */
@@ -121,6 +126,8 @@ export class HubIngest {
       ({ header, body } = decodeBatchFrame(frame));
       if (header.partition !== topicPartition) throw new TributaryError('ERR_PROTOCOL_BAD_BATCH', `rejected batch: header partition ${header.partition} on the topic of partition ${topicPartition}`);
     } catch (error) {
+      const placement = error instanceof BadBatchError ? error.placement : undefined;
+      if (placement !== undefined && placement.partition === topicPartition) return this.onInvalidBatch(agentId, placement, errorMessage(error));
       // Acknowledged, not appended: an invalid batch must not wedge the connection in a resend loop.
       return this.rejected(agentId, 'invalid', errorMessage(error));
     }
@@ -152,6 +159,34 @@ export class HubIngest {
     this.positions.advance(agentId, header.logId, header.partition, end);
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ batch, resolve, reject });
+      this.scheduleCommit();
+    });
+  }
+
+  /**
+   * An invalid batch with a readable place in the agent's log. Acknowledged and not appended; the first
+   * time it is the batch the hub waits for, it is remembered: damage in transit goes away when the agent
+   * sends it again (its next batch is a gap, so it reconnects and resumes from here). Sent again unchanged,
+   * it will never be taken: the hub gives it up (its records counted in
+   * tributary_hub_invalid_records_total and logged) and moves past it, else that partition would wait forever.
+   */
+  private onInvalidBatch(agentId: string, placement: BatchPlacement, message: string): Promise<void> {
+    const { logId, partition, baseOffset, count } = placement;
+    if (baseOffset !== this.positions.expected(agentId, logId, partition)) return this.rejected(agentId, 'invalid', message);
+    const key = JSON.stringify([agentId, logId, partition, baseOffset, count]);
+    if (!this.invalidOnce.has(key)) {
+      if (this.invalidOnce.size >= MAX_REMEMBERED_INVALID) this.invalidOnce.delete(this.invalidOnce.values().next().value!);
+      this.invalidOnce.add(key);
+      return this.rejected(agentId, 'invalid', `${message}; acknowledged, not stored: the agent's next batch makes it send this one again`);
+    }
+    this.invalidOnce.delete(key);
+    this.options.metrics.inc('tributary_hub_batches_total', { result: 'rejected' });
+    this.options.metrics.inc('tributary_hub_rejected_total', { agent: agentId, reason: 'invalid' });
+    this.options.metrics.inc('tributary_hub_invalid_records_total', { agent: agentId }, count);
+    this.options.logger.error({ agent: agentId, logId, partition, from: baseOffset, to: baseOffset + count, records: count }, `${message}; received twice unchanged: gave up its ${count} records (offsets ${baseOffset}-${baseOffset + count - 1} of agent ${agentId} partition ${partition}) and moved past it; the agent still has them (tributary log dump)`);
+    this.positions.advance(agentId, logId, partition, baseOffset + count);
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ resolve, reject });
       this.scheduleCommit();
     });
   }
@@ -190,7 +225,8 @@ export class HubIngest {
     const batches = pending.flatMap((p) => (p.batch ? [p.batch] : []));
     const started = performance.now();
     try {
-      if (batches.length > 0) this.options.store.append(batches, () => this.positions.save());
+      // Positions alone move when an invalid batch is given up.
+      if (batches.length > 0 || this.positions.changed) this.options.store.append(batches, () => this.positions.save());
       this.positions.committedNow();
     } catch (error) {
       this.positions.rollback();

@@ -48,6 +48,11 @@ export class AgentPositions {
     this.dirty.add(k);
   }
 
+  /** Positions moved since the last commit (or rollback). */
+  get changed(): boolean {
+    return this.dirty.size > 0;
+  }
+
   /** Writes accepted positions; call inside the transaction that appends their data. */
   save(): void {
     const now = Date.now();

@@ -96,6 +96,31 @@ describe('HubIngest', () => {
     expect(metrics.get('tributary_hub_rejected_total', { agent: 'agent-a', reason: 'invalid' })).toBe(3);
   });
 
+  it('gives up a batch that comes invalid twice unchanged where the hub waits, so its partition goes on; once is damage in transit', async () => {
+    await publish(frame(0, 10));
+    const bad = frame(10, 5, { corrupt: true });
+    await publish(bad);
+    // Acknowledged, not stored, position unchanged: the next batch is a gap and the agent resumes from 10.
+    await expect(publish(frame(15, 5))).rejects.toMatchObject({ code: 'ERR_INGEST_GAP' });
+    expect(metrics.get('tributary_hub_invalid_records_total', { agent: 'agent-a' })).toBe(0);
+    // The same bytes again: given up, counted, and the hub's position moves past them durably.
+    await publish(bad);
+    expect(metrics.get('tributary_hub_invalid_records_total', { agent: 'agent-a' })).toBe(5);
+    await publish(frame(15, 5));
+    expect(seqs()).toEqual([...Array.from({ length: 10 }, (_, i) => i), 15, 16, 17, 18, 19]);
+    store.close();
+    open();
+    await ingest.onPublish('agent-a', { topic: topics.hello('agent-a'), payload: Buffer.from(JSON.stringify({ logId: LOG_ID, partitions: 1, agentVersion: 't' })) });
+    expect(JSON.parse(sent.at(-1)!.payload)).toEqual({ logId: LOG_ID, next: { 0: 20 } });
+  });
+
+  it('takes a batch that was damaged once and arrives intact when sent again', async () => {
+    await publish(frame(0, 10, { corrupt: true }));
+    await publish(frame(0, 10));
+    expect(seqs()).toHaveLength(10);
+    expect(metrics.get('tributary_hub_invalid_records_total', { agent: 'agent-a' })).toBe(0);
+  });
+
   it('keeps each agent partition in one hub partition, different agents independent', async () => {
     await publish(frame(0, 10));
     await ingest.onPublish('agent-b', { topic: topics.batches('agent-b', 0), payload: frame(0, 10) });
