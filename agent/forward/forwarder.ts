@@ -345,7 +345,8 @@ export class Forwarder {
         if (!fits || b.baseOffset !== last.baseOffset + last.count || b.codec !== Codec.json || last.codec !== Codec.json) break;
       }
       out.push(b);
-      records += b.count;
+      // Counted from `from`, as LogStore.read counts: the first batch may start before it.
+      records += b.baseOffset + b.count - Math.max(from, b.baseOffset);
       bytes += b.body.length;
     }
     return out;

@@ -27,7 +27,7 @@ export interface FetchResult {
 }
 
 /**
- * Reads records from `offset` (whole batches up to about `maxBytes`, at least one). An offset below
+ * Reads records from `offset` (the batch holding it, then whole batches while they fit in `maxBytes`). An offset below
  * the log start reports the deleted range as `lost` and reads from the start; above the log end throws
  * ERR_FETCH_OFFSET_OUT_OF_RANGE.
  */
