@@ -31,11 +31,25 @@ export interface StoredBatch extends EncodedBatch {
   crc: number;
 }
 
+/** JSON of frozen (shared) attrs objects, serialised once each. */
+const frozenAttrsJson = new WeakMap<object, string>();
+
+function attrsJson(attrs: Record<string, string>): string {
+  if (!Object.isFrozen(attrs)) return JSON.stringify(attrs);
+  let json = frozenAttrsJson.get(attrs);
+  if (json === undefined) {
+    json = JSON.stringify(attrs);
+    frozenAttrsJson.set(attrs, json);
+  }
+  return json;
+}
+
 /** Encodes one record as a JSON tuple; done once per record, on arrival. */
 export function encodeRecord(record: DataRecord): string {
-  if (record.valueJson === undefined) return JSON.stringify([record.key, record.ts, record.value, record.attrs]);
-  // The same tuple, with the value's text as the source received it (valid JSON: it was parsed from it).
-  return `[${JSON.stringify(record.key)},${JSON.stringify(record.ts)},${record.valueJson},${JSON.stringify(record.attrs)}]`;
+  if (record.valueJson === undefined && !Object.isFrozen(record.attrs)) return JSON.stringify([record.key, record.ts, record.value, record.attrs]);
+  // The same tuple, with the value's text as the source received it (valid JSON: it was parsed from it) and
+  // shared attrs serialised once.
+  return `[${JSON.stringify(record.key)},${JSON.stringify(record.ts)},${record.valueJson ?? JSON.stringify(record.value)},${attrsJson(record.attrs)}]`;
 }
 
 /** Joins records encoded by `encodeRecord` into a batch body. */

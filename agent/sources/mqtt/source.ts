@@ -2,7 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import type { IConnackPacket, IPublishPacket, ISubscriptionMap, MqttClient } from 'mqtt';
 import { errorMessage } from '../../../core/errors.js';
 import type { Counter, Gauge } from '../../../core/metrics.js';
-import type { DataRecord } from '../../../core/record.js';
+import { SharedAttrs, type DataRecord } from '../../../core/record.js';
 import type { Source, SourceContext, SourceHealth } from '../../component.js';
 import { createParser, type Parser } from '../../parsers/index.js';
 import { ConnectionAcks, type AckTicket } from './ack-queue.js';
@@ -53,6 +53,8 @@ export class MqttSource implements Source {
 
   /** Records of this turn of the event loop, emitted together; `tickets[i]` acknowledges `records[i]`'s message. */
   private records: DataRecord[] = [];
+  /** One frozen attrs object per topic, shared by its records. */
+  private readonly attrsByTopic = new SharedAttrs();
   private tickets: (AckTicket | undefined)[] = [];
   private flushTimer: NodeJS.Immediate | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -141,7 +143,7 @@ export class MqttSource implements Source {
   /** Turns one message into a record (batched for emit) or a dead letter, or just acknowledges a skip. */
   private handle(packet: IPublishPacket, ticket: AckTicket | undefined, now: number): void {
     const topic = packet.topic;
-    const attrs = { source: this.context.id, topic };
+    const attrs = this.attrsByTopic.get(topic, () => ({ source: this.context.id, topic }));
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     if (!isUtf8(payload)) {
       this.bad('encoding', ticket, payload.toString('base64'), 'payload is not valid UTF-8 text (kept base64-encoded)', { ...attrs, encoding: 'base64' });

@@ -99,7 +99,8 @@ class SerialSource implements Source {
     this.parser = createParser(config.parser);
     this.backoff = new ReopenBackoff(config.reopen_delay_ms, config.reopen_max_delay_ms);
     this.key = config.key ?? context.id;
-    this.attrs = { source: context.id, port: config.path };
+    // Frozen: shared by every record of the port (records are never mutated).
+    this.attrs = Object.freeze({ source: context.id, port: config.path });
     this.labels = { source: context.id };
     // Counters operators alert on exist at 0 from the start, so increase() sees the first bad frame or reopen.
     for (const reason of BAD_FRAME_KINDS) context.metrics.counter(METRIC.badFrames, { ...this.labels, reason });
@@ -225,7 +226,7 @@ class SerialSource implements Source {
     }
     const result = this.parser.parse(text);
     if (result.ok) {
-      records.push({ key: result.key ?? this.key, ts: result.ts ?? now, value: result.value, attrs: { ...this.attrs }, valueJson: result.json });
+      records.push({ key: result.key ?? this.key, ts: result.ts ?? now, value: result.value, attrs: this.attrs, valueJson: result.json });
     } else if (result.skip) {
       this.context.metrics.inc(METRIC.skippedFrames, { ...this.labels, reason: result.reason });
     } else {

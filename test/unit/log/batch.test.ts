@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeRecord, joinEncodedRecords } from '../../../core/log/batch.js';
-import type { DataRecord } from '../../../core/record.js';
+import { SharedAttrs, type DataRecord } from '../../../core/record.js';
 
 describe('record encoding', () => {
   const frame = '{ "t": 21.50,\n  "tags": ["a", "\\u00e9"], "n": null }';
@@ -18,5 +18,27 @@ describe('record encoding', () => {
     expect(plain).toBe(JSON.stringify([parsed.key, parsed.ts, parsed.value, parsed.attrs]));
     const both = decodeBatch(joinEncodedRecords([plain, encodeRecord({ ...parsed, valueJson: frame })]), 0);
     expect(both[0]).toEqual(both[1]);
+  });
+
+  it('encodes shared (frozen) attrs exactly as plain ones, also when a record reuses them', () => {
+    const shared = new SharedAttrs();
+    const attrs = shared.get('a/b', () => ({ topic: 'a/b', source: 'mqtt' }));
+    expect(Object.isFrozen(attrs)).toBe(true);
+    expect(shared.get('a/b', () => ({ topic: 'other', source: 'x' }))).toBe(attrs);
+    const plain: DataRecord = { key: 'k', ts: 1, value: { t: 2 }, attrs: { topic: 'a/b', source: 'mqtt' } };
+    for (let i = 0; i < 2; i++) {
+      expect(encodeRecord({ ...plain, attrs })).toBe(encodeRecord(plain));
+      expect(encodeRecord({ ...plain, attrs, valueJson: '{"t":2}' })).toBe(encodeRecord(plain));
+    }
+  });
+
+  it('forgets shared attrs past its bound, so unbounded topics cannot grow it', () => {
+    const shared = new SharedAttrs(2);
+    const first = shared.get('t1', () => ({ topic: 't1' }));
+    shared.get('t2', () => ({ topic: 't2' }));
+    shared.get('t3', () => ({ topic: 't3' }));
+    const again = shared.get('t1', () => ({ topic: 't1' }));
+    expect(again).not.toBe(first);
+    expect(again).toEqual(first);
   });
 });
