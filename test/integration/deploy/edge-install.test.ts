@@ -68,6 +68,8 @@ describe('systemd units', () => {
     expect(one('Service.PrivateTmp')).toBe('yes');
     expect(one('Service.ProtectHome')).toBe('yes');
     expect(unit.get('Service.DeviceAllow')).toEqual(expect.arrayContaining(['char-ttyUSB rw', 'char-ttyACM rw', 'char-ttyAMA rw', 'char-ttyS rw']));
+    // docs/operations.md (Memory): the young generation's hard cap
+    expect(unit.get('Service.Environment')).toContain('NODE_OPTIONS=--max-semi-space-size=2');
     // exit codes that a restart cannot fix (docs: tributary --help)
     expect(one('Service.RestartPreventExitStatus')!.split(' ')).toEqual(expect.arrayContaining(['78', '66', '64']));
     expect(one('Install.WantedBy')).toBe('multi-user.target');
