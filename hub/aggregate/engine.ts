@@ -5,6 +5,7 @@ import type { DataRecord, JsonValue } from '../../core/record.js';
 import type { AggregateSettings } from './config.js';
 import { formatDuration } from './duration.js';
 import { AggregateStatements } from './store.js';
+import { binIndex } from './sketch.js';
 import { WindowState, windowStart } from './window-state.js';
 
 /** A record with its offset in the hub partition. */
@@ -262,6 +263,8 @@ export class PartitionAggregator {
     }
     const watermark = this.maxTs - this.settings.allowedLatenessMs;
     const windowsMs = this.windowsMs;
+    // One logarithm per value, not one per window size.
+    const bin = binIndex(value);
     for (let i = 0; i < windowsMs.length; i++) {
       const size = windowsMs[i]!;
       const start = windowStart(ts, size);
@@ -274,7 +277,7 @@ export class PartitionAggregator {
         window = series.open[i]!.get(start) ?? this.openWindow(series, i, size, start);
         series.current[i] = window;
       }
-      window.add(value, ts);
+      window.add(value, ts, bin);
       if (!window.dirty) {
         window.dirty = true;
         this.dirty.push(window);

@@ -65,8 +65,13 @@ export class QuantileSketch {
 
   /** Adds one value (finite numbers only; the caller filters). */
   add(value: number): void {
-    if (value > MIN_MAGNITUDE) this.positive.add(Math.ceil(Math.log(value) * INVERSE_LOG_GAMMA), 1);
-    else if (value < -MIN_MAGNITUDE) this.negative.add(Math.ceil(Math.log(-value) * INVERSE_LOG_GAMMA), 1);
+    this.addAtBin(value, binIndex(value));
+  }
+
+  /** Adds one value whose `binIndex` the caller computed once for several sketches (a value goes to one window per size). */
+  addAtBin(value: number, index: number): void {
+    if (value > MIN_MAGNITUDE) this.positive.add(index, 1);
+    else if (value < -MIN_MAGNITUDE) this.negative.add(index, 1);
     else this.zeroCount += 1;
   }
 
@@ -145,4 +150,10 @@ export class QuantileSketch {
 /** The value a bin stands for: within RELATIVE_ACCURACY of everything in (γ^(i−1), γ^i]. */
 function binValue(index: number): number {
   return (2 * Math.pow(GAMMA, index)) / (GAMMA + 1);
+}
+
+/** The bin of a value's magnitude (unused for values counted as zero). */
+export function binIndex(value: number): number {
+  const magnitude = Math.abs(value);
+  return magnitude > MIN_MAGNITUDE ? Math.ceil(Math.log(magnitude) * INVERSE_LOG_GAMMA) : 0;
 }

@@ -1,4 +1,4 @@
-import { QuantileSketch } from './sketch.js';
+import { QuantileSketch, binIndex } from './sketch.js';
 
 /** A stored window row as read back from `aggregate_windows`. */
 export interface WindowRow {
@@ -51,7 +51,7 @@ export class WindowState {
    * Applies one value. Records arrive in offset order, so on equal ts the later offset is the one
    * seen later (`>=`); a restored window's last came from below the committed offset, so the same holds.
    */
-  add(value: number, ts: number): void {
+  add(value: number, ts: number, bin = binIndex(value)): void {
     this.count += 1;
     this.sum += value;
     if (value < this.min) this.min = value;
@@ -60,7 +60,7 @@ export class WindowState {
       this.last = value;
       this.lastTs = ts;
     }
-    this.sketch.add(value);
+    this.sketch.addAtBin(value, bin);
   }
 
   /** End of the window (exclusive). */
