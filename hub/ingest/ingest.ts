@@ -157,10 +157,7 @@ export class HubIngest {
       batch = { ...encodeBatch(tail, Codec.json), partition: batch.partition };
     }
     this.positions.advance(agentId, header.logId, header.partition, end);
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ batch, resolve, reject });
-      this.scheduleCommit();
-    });
+    return this.enqueue(batch);
   }
 
   /**
@@ -185,17 +182,19 @@ export class HubIngest {
     this.options.metrics.inc('tributary_hub_invalid_records_total', { agent: agentId }, count);
     this.options.logger.error({ agent: agentId, logId, partition, from: baseOffset, to: baseOffset + count, records: count }, `${message}; received twice unchanged: gave up its ${count} records (offsets ${baseOffset}-${baseOffset + count - 1} of agent ${agentId} partition ${partition}) and moved past it; the agent still has them (tributary log dump)`);
     this.positions.advance(agentId, logId, partition, baseOffset + count);
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
-      this.scheduleCommit();
-    });
+    return this.enqueue();
   }
 
   /** A duplicate is acknowledged only after batches accepted before it are durable (acks stay in order). */
   private afterPendingCommit(): Promise<void> {
     if (this.pending.length === 0) return Promise.resolve();
+    return this.enqueue();
+  }
+
+  /** Resolves after the next group commit (with `batch` in it, when given); rejects when that commit fails. */
+  private enqueue(batch?: BatchToAppend): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ resolve, reject });
+      this.pending.push(batch === undefined ? { resolve, reject } : { batch, resolve, reject });
       this.scheduleCommit();
     });
   }
