@@ -14,7 +14,7 @@ export interface DataRecord {
   value: JsonValue;
   /**
    * String metadata (source, topic, port, ...), like Kafka headers. Never mutated: a source may share one
-   * frozen object among many records (see `sharedAttrs`), and code that changes attrs builds a new object.
+   * frozen object among many records (agent/sources/shared-attrs.ts), and code that changes attrs builds a new object.
    */
   attrs: Record<string, string>;
   /**
@@ -29,24 +29,3 @@ export interface DataRecord {
 /** Attributes set on a record that could not be processed (a dead letter). */
 export const DEAD_LETTER_ATTR = 'dead_letter';
 export const DEAD_LETTER_FROM_ATTR = 'dead_letter_from';
-
-/**
- * Frozen attrs objects shared by the records of one source (and MQTT topic). Frozen, so no processor can
- * change them for every record at once; `encodeRecord` also serialises each one only once.
- */
-export class SharedAttrs {
-  private readonly byName = new Map<string, Readonly<Record<string, string>>>();
-
-  constructor(private readonly maxEntries = 4096) {}
-
-  /** The shared attrs for `name`, made by `make` the first time (all forgotten past `maxEntries` names). */
-  get(name: string, make: () => Record<string, string>): Record<string, string> {
-    let attrs = this.byName.get(name);
-    if (attrs === undefined) {
-      if (this.byName.size >= this.maxEntries) this.byName.clear();
-      attrs = Object.freeze(make());
-      this.byName.set(name, attrs);
-    }
-    return attrs as Record<string, string>;
-  }
-}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeBatch, encodeRecord, joinEncodedRecords } from '../../../core/log/batch.js';
-import { SharedAttrs, type DataRecord } from '../../../core/record.js';
+import type { DataRecord } from '../../../core/record.js';
+import { SharedAttrs } from '../../../agent/sources/shared-attrs.js';
 
 describe('record encoding', () => {
   const frame = '{ "t": 21.50,\n  "tags": ["a", "\\u00e9"], "n": null }';
@@ -30,15 +31,5 @@ describe('record encoding', () => {
       expect(encodeRecord({ ...plain, attrs })).toBe(encodeRecord(plain));
       expect(encodeRecord({ ...plain, attrs, valueJson: '{"t":2}' })).toBe(encodeRecord(plain));
     }
-  });
-
-  it('forgets shared attrs past its bound, so unbounded topics cannot grow it', () => {
-    const shared = new SharedAttrs(2);
-    const first = shared.get('t1', () => ({ topic: 't1' }));
-    shared.get('t2', () => ({ topic: 't2' }));
-    shared.get('t3', () => ({ topic: 't3' }));
-    const again = shared.get('t1', () => ({ topic: 't1' }));
-    expect(again).not.toBe(first);
-    expect(again).toEqual(first);
   });
 });
