@@ -11,7 +11,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openReadOnlyLog, type ReadOnlyLog } from '../core/log/read-only.js';
+import { openReadOnlyLog } from '../core/log/read-only.js';
 import { formatTable, machineLine, percentiles, sampleProcess, tempDir, type ProcessSample } from './report.js';
 
 const { values } = parseArgs({
@@ -90,10 +90,6 @@ function started(): Promise<void> {
   });
 }
 
-function storedRecords(log: ReadOnlyLog): number {
-  return log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
-}
-
 async function main(): Promise<void> {
   console.log(`agent RSS: tributary agent, generate source at ${rate} rec/s (payload_bytes ${payloadBytes} -> ~104-byte stored records, 16 keys), buffer 4 partitions, commit_interval_ms 0, synchronous=FULL; ${seconds} s measured after a 2 s warm-up`);
   if (nodeFlags.length > 0) console.log(`agent node flags: ${nodeFlags.join(' ')}`);
@@ -105,7 +101,7 @@ async function main(): Promise<void> {
   const log = openReadOnlyLog(join(dataDir, 'log.db'));
   const rssSamples: number[] = [];
   const first = sampleProcess(pid);
-  const storedAtStart = storedRecords(log);
+  const storedAtStart = log.recordsAppended();
   const startedAt = performance.now();
   let last: ProcessSample | undefined = first;
   while (performance.now() - startedAt < seconds * 1000) {
@@ -116,7 +112,7 @@ async function main(): Promise<void> {
     if (rssSamples.length % 10 === 0) progress(`${Math.round((performance.now() - startedAt) / 1000)} s: RSS ${(last!.rssKiB / 1024).toFixed(1)} MiB`);
   }
   const elapsed = (performance.now() - startedAt) / 1000;
-  const stored = storedRecords(log) - storedAtStart;
+  const stored = log.recordsAppended() - storedAtStart;
   log.close();
   agent.kill('SIGTERM');
   const code = await exited;

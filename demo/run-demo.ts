@@ -221,7 +221,7 @@ function printStatus(processes: DemoProcess[], published: number): void {
   const rows = processes.map((a) => {
     try {
       const log = openReadOnlyLog(join(a.dataDir, 'log.db'));
-      const stored = log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
+      const stored = log.recordsAppended();
       const batches = log.db.prepare('SELECT count(*) FROM batches').pluck().get() as number;
       const drops = log.db.prepare('SELECT coalesce(sum(records), 0) FROM drops').pluck().get() as number;
       log.close();

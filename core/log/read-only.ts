@@ -10,6 +10,8 @@ export interface ReadOnlyLog {
   partitions: number[];
   /** Batches of a partition overlapping [from, to), in pages, with their CRC status. */
   batches(partition: number, from: number, to: number): Generator<{ batch: StoredBatch; crcOk: boolean; quarantined: boolean }>;
+  /** Records ever appended: the partitions' next offsets summed (retention does not lower it). */
+  recordsAppended(): number;
   close(): void;
 }
 
@@ -21,6 +23,7 @@ export function openReadOnlyLog(path: string): ReadOnlyLog {
   const partitions = db.prepare('SELECT partition FROM partitions ORDER BY partition').pluck().all() as number[];
   const first = db.prepare('SELECT base_offset FROM batches WHERE partition = ? AND base_offset <= ? ORDER BY base_offset DESC LIMIT 1').pluck();
   const page = db.prepare('SELECT * FROM batches WHERE partition = ? AND base_offset >= ? AND base_offset < ? ORDER BY base_offset LIMIT 64');
+  const appended = db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck();
   return {
     db,
     logId,
@@ -38,6 +41,7 @@ export function openReadOnlyLog(path: string): ReadOnlyLog {
         next = rows[rows.length - 1]!.base_offset + 1;
       }
     },
+    recordsAppended: () => appended.get() as number,
     close: () => db.close(),
   };
 }

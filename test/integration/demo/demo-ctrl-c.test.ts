@@ -21,7 +21,7 @@ function groupAlive(pgid: number): boolean {
 function hubStored(dataDir: string): number {
   const log = openReadOnlyLog(join(dataDir, 'hub', 'log.db'));
   try {
-    return log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
+    return log.recordsAppended();
   } finally {
     log.close();
   }

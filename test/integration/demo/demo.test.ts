@@ -8,7 +8,7 @@ import { tempDir } from '../../helpers/temp-dir.js';
 function stored(dataDir: string): number {
   const log = openReadOnlyLog(join(dataDir, 'log.db'));
   try {
-    return log.db.prepare('SELECT coalesce(sum(next_offset), 0) FROM partitions').pluck().get() as number;
+    return log.recordsAppended();
   } finally {
     log.close();
   }

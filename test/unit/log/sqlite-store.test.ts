@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { decodeBatch, encodeBatch } from '../../../core/log/batch.js';
+import { openReadOnlyLog } from '../../../core/log/read-only.js';
 import { SqliteLogStore } from '../../../core/log/sqlite-store.js';
 import { verifyLog } from '../../../core/log/verify.js';
 import type { DataRecord } from '../../../core/record.js';
@@ -169,5 +170,15 @@ describe('SqliteLogStore', () => {
     const small = new SqliteLogStore({ path, partitions: 1, cacheBytes: 2 * 1024 * 1024 });
     expect(cacheKiB(small)).toBe(-2048);
     small.close();
+  });
+
+  it('read-only: counts every record ever appended, also after retention deleted some', () => {
+    const store = new SqliteLogStore({ path, partitions: 2 });
+    store.append([{ partition: 0, ...encodeBatch(records(10)) }, { partition: 1, ...encodeBatch(records(5)) }, { partition: 0, ...encodeBatch(records(3, 10)) }]);
+    store.deleteOldest(0, (batch) => batch.baseOffset === 0);
+    store.close();
+    const log = openReadOnlyLog(path);
+    expect(log.recordsAppended()).toBe(18);
+    log.close();
   });
 });
