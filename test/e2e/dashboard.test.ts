@@ -8,7 +8,7 @@ import { startHub, type RunningHub } from '../../hub/hub.js';
 import { startMqttSensors, type MqttSensorsHandle } from '../../sim-devices/mqtt/index.js';
 import { startCli, type CliProcess } from '../helpers/agent-process.js';
 import { startBroker, type TestBroker } from '../helpers/broker.js';
-import { launchChromium, screenshot } from '../helpers/browser.js';
+import { launchChromium, screenshot, testId } from '../helpers/browser.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const TOKEN = 'e2e-dashboard-token-0123456789';
@@ -29,7 +29,6 @@ describe('dashboard in a real browser', () => {
   let page: Page;
   let url: string;
 
-  const testId = (id: string) => `[data-testid="${id}"]`;
   const agentRow = () => page.locator(`${testId('agent-row')}[data-agent-id="${AGENT}"]`);
   const numberIn = async (selector: string) => Number((await page.locator(selector).first().innerText()).replace(/[^0-9.]/g, ''));
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../core/logger.js';
 import { loadHubConfigText } from '../../hub/config/load.js';
 import { startHub, type RunningHub } from '../../hub/hub.js';
-import { launchChromium, screenshot } from '../helpers/browser.js';
+import { launchChromium, screenshot, testId } from '../helpers/browser.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { offlineNotice, statusReport } from '../unit/hub/status-fixtures.js';
 
@@ -27,7 +27,6 @@ describe('fleet table with hundreds of agents in a real browser', () => {
   let page: Page;
   let url: string;
 
-  const testId = (id: string) => `[data-testid="${id}"]`;
   const rows = () => page.locator(testId('agent-row'));
   const rowIds = async () => rows().evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-agent-id') ?? ''));
   const inValues = async () => page.locator(`${testId('agent-row')} ${testId('agent-in-total')}`).evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-value'))));

@@ -13,6 +13,9 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: FLAGS });
 }
 
+/** The CSS selector of an element with this `data-testid` (the dashboard marks what tests read). */
+export const testId = (id: string): string => `[data-testid="${id}"]`;
+
 const artifacts = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 /** Saves a full-page screenshot as test-artifacts/<folder>/<name>.png; returns its path. */
